@@ -1,0 +1,461 @@
+//! Typing and resolving expressions.
+
+use super::error::CheckError;
+use super::ir::{Builtin, CExpr, RangeKind, Slot};
+use super::{Checker, ValueDecl};
+use crate::diagnostic::did_you_mean;
+use crate::syntax::ast::{ArithOp, CmpOp, Expr, ExprKind, Ident, InTarget};
+use crate::types::Type;
+use crate::value::Value;
+use std::sync::Arc;
+
+const BUILTINS: &[&str] = &[
+    "length", "lower", "upper", "trim", "contains", "starts_with", "ends_with", "digits", "edit_distance", "abs", "min", "max",
+    "date_of", "time_of", "end_of_day", "weekday", "days_between",
+];
+
+impl Checker<'_> {
+    /// Checks a condition: the expression must be yes/no.
+    pub(super) fn condition(&mut self, e: &Expr) -> CExpr {
+        let (c, t) = self.expr(e, Some(&Type::Bool));
+        if !Type::Bool.accepts(&t) {
+            self.err(CheckError::NotACondition { span: e.span, found: t });
+        }
+        c
+    }
+
+    pub(super) fn expr(&mut self, e: &Expr, expected: Option<&Type>) -> (CExpr, Type) {
+        match &e.kind {
+            ExprKind::Bool(b) => (CExpr::Const(Value::Bool(*b)), Type::Bool),
+            ExprKind::Int(i) => (CExpr::Const(Value::Int(*i)), Type::Int),
+            ExprKind::Decimal(d) => (CExpr::Const(Value::Decimal(*d)), Type::Decimal),
+            ExprKind::Text(t) => (CExpr::Const(Value::Text(Arc::from(t.as_str()))), Type::Text),
+            ExprKind::Date(d) => (CExpr::Const(Value::Date(*d)), Type::Date),
+            ExprKind::DateTime(lit) => (CExpr::Const(Value::DateTime(self.instant(*lit))), Type::DateTime),
+            ExprKind::Time(t, _) => (CExpr::Const(Value::Time(*t)), Type::Time),
+            ExprKind::Duration { amount, unit, working } => {
+                if *working {
+                    self.err(CheckError::WorkingOutsideDue { span: e.span });
+                }
+                (CExpr::Const(Value::Duration(amount.saturating_mul(unit.seconds()))), Type::Duration)
+            }
+            ExprKind::Now => {
+                self.uses_now = true;
+                (CExpr::Now, Type::DateTime)
+            }
+            ExprKind::Today => {
+                self.uses_now = true;
+                (CExpr::Today, Type::Date)
+            }
+            ExprKind::Name(id) => self.name(id, expected),
+            ExprKind::Qualified(en, var) => self.qualified(en, var),
+            ExprKind::Call(f, args) => self.call(e, f, args),
+            ExprKind::List(items) => {
+                let elem_expected = match expected {
+                    Some(Type::List(t)) => Some((**t).clone()),
+                    _ => None,
+                };
+                let (items, elem) = self.items(items, elem_expected);
+                if items.iter().all(|i| matches!(i, CExpr::Const(_))) {
+                    let vals: Vec<Value> = items
+                        .iter()
+                        .filter_map(|i| match i {
+                            CExpr::Const(v) => Some(v.clone()),
+                            _ => None,
+                        })
+                        .collect();
+                    return (CExpr::Const(Value::List(Arc::from(vals))), Type::List(Box::new(elem)));
+                }
+                (CExpr::List(items), Type::List(Box::new(elem)))
+            }
+            ExprKind::Neg(inner) => {
+                let (c, t) = self.expr(inner, expected);
+                if !(t.is_number() || t == Type::Duration || t.is_error()) {
+                    self.err(CheckError::ArithMismatch { span: e.span, op: "-", left: t.clone(), right: t.clone() });
+                    return (c, Type::Error);
+                }
+                (CExpr::Neg(Box::new(c)), t)
+            }
+            ExprKind::Not(inner) => {
+                let c = self.condition(inner);
+                (CExpr::Not(Box::new(c)), Type::Bool)
+            }
+            ExprKind::And(a, b) | ExprKind::Or(a, b) => {
+                let ca = self.condition(a);
+                let cb = self.condition(b);
+                let c = if matches!(e.kind, ExprKind::And(..)) {
+                    CExpr::And(Box::new(ca), Box::new(cb))
+                } else {
+                    CExpr::Or(Box::new(ca), Box::new(cb))
+                };
+                (c, Type::Bool)
+            }
+            ExprKind::Cmp(op, a, b) => self.compare(e, *op, a, b),
+            ExprKind::Arith(op, a, b) => self.arith(e, *op, a, b),
+            ExprKind::In { value, negated, target } => self.membership(e, value, *negated, target),
+            ExprKind::Is { value, answered } => match &value.kind {
+                ExprKind::Name(id) => match self.values.get(&id.name).copied() {
+                    Some(ValueDecl::Fact(i, _)) => {
+                        self.used_facts.insert(i);
+                        (CExpr::IsAnswered(i, *answered), Type::Bool)
+                    }
+                    Some(ValueDecl::Let(..)) => {
+                        self.err(CheckError::IsOnNonFact { span: value.span });
+                        (CExpr::Const(Value::Bool(false)), Type::Bool)
+                    }
+                    None => {
+                        self.name(id, None);
+                        (CExpr::Const(Value::Bool(false)), Type::Bool)
+                    }
+                },
+                _ => {
+                    self.err(CheckError::IsOnNonFact { span: value.span });
+                    (CExpr::Const(Value::Bool(false)), Type::Bool)
+                }
+            },
+        }
+    }
+
+    fn items(&mut self, items: &[Expr], mut elem: Option<Type>) -> (Vec<CExpr>, Type) {
+        let mut out = Vec::new();
+        for it in items {
+            let (c, t) = self.expr(it, elem.as_ref());
+            match &elem {
+                None if !t.is_error() => elem = Some(t),
+                Some(et) => {
+                    if et.unify(&t).is_none() {
+                        self.err(CheckError::InMismatch { span: it.span, value: t, collection: Type::List(Box::new(et.clone())) });
+                    } else if *et == Type::Int && t == Type::Decimal {
+                        elem = Some(Type::Decimal);
+                    }
+                }
+                None => {}
+            }
+            out.push(c);
+        }
+        (out, elem.unwrap_or(Type::Error))
+    }
+
+    /// A bare name: a fact, a derived fact, or a value of the expected enum.
+    pub(super) fn name(&mut self, id: &Ident, expected: Option<&Type>) -> (CExpr, Type) {
+        if let Some(decl) = self.values.get(&id.name).copied() {
+            return match decl {
+                ValueDecl::Fact(i, _) => {
+                    self.used_facts.insert(i);
+                    let t = self.facts.get(i as usize).map(|f| f.ty.clone()).unwrap_or(Type::Error);
+                    (CExpr::Slot(Slot::Fact(i)), t)
+                }
+                ValueDecl::Let(ast_index, _) => {
+                    self.used_lets.insert(ast_index);
+                    match self.let_final.get(&ast_index).cloned() {
+                        Some((i, t)) => (CExpr::Slot(Slot::Let(i)), t),
+                        None => (CExpr::Const(Value::Bool(false)), Type::Error),
+                    }
+                }
+            };
+        }
+        if let Some(Type::Enum(ei, en)) = expected.or(self.enum_hint.as_ref()) {
+            let (ei, en) = (*ei, en.clone());
+            if let Some(vi) = self.variant_index(ei, &id.name) {
+                return (CExpr::Const(Value::Enum(ei, vi)), Type::Enum(ei, en));
+            }
+            let variants = self.variant_names(ei);
+            let suggestion = did_you_mean(&id.name, variants.iter().map(String::as_str));
+            self.err(CheckError::UnknownVariant { span: id.span, enum_name: en, variant: id.name.clone(), suggestion, variants });
+            return (CExpr::Const(Value::Bool(false)), Type::Error);
+        }
+        // A value of exactly one enum.
+        let owners: Vec<(u32, u32)> = self
+            .enums
+            .iter()
+            .enumerate()
+            .filter_map(|(ei, e)| e.variants.iter().position(|v| v.name == id.name).map(|vi| (ei as u32, vi as u32)))
+            .collect();
+        if let [(ei, vi)] = owners.as_slice() {
+            let name = self.enums.get(*ei as usize).map(|e| e.name.clone()).unwrap_or_default();
+            return (CExpr::Const(Value::Enum(*ei, *vi)), Type::Enum(*ei, name));
+        }
+        if let Some((kind, decl)) = self.output_kind(&id.name) {
+            self.err(CheckError::NotAValue { span: id.span, name: id.name.clone(), kind, decl });
+            return (CExpr::Const(Value::Bool(false)), Type::Error);
+        }
+        let candidates: Vec<String> = self.values.keys().cloned().collect();
+        let suggestion = did_you_mean(&id.name, candidates.iter().map(String::as_str));
+        self.err(CheckError::UnknownName { span: id.span, name: id.name.clone(), suggestion });
+        (CExpr::Const(Value::Bool(false)), Type::Error)
+    }
+
+    fn qualified(&mut self, en: &Ident, var: &Ident) -> (CExpr, Type) {
+        let Some(ei) = self.enums.iter().position(|e| e.name == en.name) else {
+            let names: Vec<String> = self.enums.iter().map(|e| e.name.clone()).collect();
+            let suggestion = did_you_mean(&en.name, names.iter().map(String::as_str));
+            self.err(CheckError::UnknownType { span: en.span, name: en.name.clone(), suggestion });
+            return (CExpr::Const(Value::Bool(false)), Type::Error);
+        };
+        let ei = ei as u32;
+        if let Some(vi) = self.variant_index(ei, &var.name) {
+            return (CExpr::Const(Value::Enum(ei, vi)), Type::Enum(ei, en.name.clone()));
+        }
+        let variants = self.variant_names(ei);
+        let suggestion = did_you_mean(&var.name, variants.iter().map(String::as_str));
+        self.err(CheckError::UnknownVariant { span: var.span, enum_name: en.name.clone(), variant: var.name.clone(), suggestion, variants });
+        (CExpr::Const(Value::Bool(false)), Type::Error)
+    }
+
+    fn compare(&mut self, e: &Expr, op: CmpOp, a: &Expr, b: &Expr) -> (CExpr, Type) {
+        // Type the side that is not a bare enum value first, so that `payer == recipient` works too.
+        let a_is_bare = self.is_unresolved_name(a);
+        let (ca, ta, cb, tb) = if a_is_bare {
+            let (cb, tb) = self.expr(b, None);
+            let (ca, ta) = self.expr(a, Some(&tb));
+            (ca, ta, cb, tb)
+        } else {
+            let (ca, ta) = self.expr(a, None);
+            let (cb, tb) = self.expr(b, Some(&ta));
+            (ca, ta, cb, tb)
+        };
+        match ta.unify(&tb) {
+            None => self.err(CheckError::CompareMismatch { span: e.span, op: op.symbol(), left: ta, right: tb }),
+            Some(t) => {
+                if !matches!(op, CmpOp::Eq | CmpOp::Ne) && !t.is_ordered() {
+                    self.err(CheckError::NotOrdered { span: e.span, ty: t });
+                }
+            }
+        }
+        (CExpr::Cmp(op, Box::new(ca), Box::new(cb)), Type::Bool)
+    }
+
+    fn is_unresolved_name(&self, e: &Expr) -> bool {
+        matches!(&e.kind, ExprKind::Name(id) if !self.values.contains_key(&id.name))
+    }
+
+    fn arith(&mut self, e: &Expr, op: ArithOp, a: &Expr, b: &Expr) -> (CExpr, Type) {
+        let (ca, ta) = self.expr(a, None);
+        let (cb, tb) = self.expr(b, None);
+        use ArithOp::*;
+        use Type::*;
+        let t = match (op, &ta, &tb) {
+            (_, Error, _) | (_, _, Error) => Some(Error),
+            (Add | Sub | Mul, Int, Int) => Some(Int),
+            (Div, Int, Int) => Some(Decimal),
+            (_, Int | Decimal, Int | Decimal) => Some(Decimal),
+            (Add | Sub, Duration, Duration) => Some(Duration),
+            (Mul, Duration, Int | Decimal) | (Mul, Int | Decimal, Duration) | (Div, Duration, Int | Decimal) => Some(Duration),
+            (Div, Duration, Duration) => Some(Decimal),
+            (Add, Date, Duration) | (Add, Duration, Date) | (Sub, Date, Duration) => Some(Date),
+            (Sub, Date, Date) => Some(Duration),
+            (Add, DateTime, Duration) | (Add, Duration, DateTime) | (Sub, DateTime, Duration) => Some(DateTime),
+            (Sub, DateTime, DateTime) => Some(Duration),
+            (Add, Time, Duration) | (Sub, Time, Duration) => Some(Time),
+            (Sub, Time, Time) => Some(Duration),
+            (Add, Text, Text) => Some(Text),
+            _ => None,
+        };
+        match t {
+            Some(t) => (CExpr::Arith(op, Box::new(ca), Box::new(cb)), t),
+            None => {
+                self.err(CheckError::ArithMismatch { span: e.span, op: op.symbol(), left: ta, right: tb });
+                (CExpr::Const(Value::Bool(false)), Type::Error)
+            }
+        }
+    }
+
+    fn membership(&mut self, e: &Expr, value: &Expr, negated: bool, target: &InTarget) -> (CExpr, Type) {
+        match target {
+            InTarget::Range(lo, hi) => {
+                let (cv, tv) = self.expr(value, None);
+                let (clo, tlo) = self.expr(lo, Some(&tv));
+                let (chi, thi) = self.expr(hi, Some(&tv));
+                let bounds = tlo.unify(&thi).unwrap_or(Type::Error);
+                if tv.unify(&bounds).is_none() || tlo.unify(&thi).is_none() {
+                    self.err(CheckError::RangeMismatch { span: e.span, value: tv.clone(), bounds: bounds.clone() });
+                } else if !tv.is_ordered() {
+                    self.err(CheckError::NotOrdered { span: e.span, ty: tv.clone() });
+                }
+                let (kind, hi_slack) = match (&tv, &hi.kind) {
+                    (Type::Time, ExprKind::Time(_, false)) => (RangeKind::TimeOfDay, 59),
+                    (Type::Time, _) => (RangeKind::TimeOfDay, 0),
+                    _ => (RangeKind::Plain, 0),
+                };
+                (
+                    CExpr::InRange { value: Box::new(cv), lo: Box::new(clo), hi: Box::new(chi), kind, hi_slack, negated },
+                    Type::Bool,
+                )
+            }
+            InTarget::Collection(coll) => {
+                let value_is_bare = self.is_unresolved_name(value);
+                if let ExprKind::List(items) = &coll.kind {
+                    // `x in [a, b]`: the items take the value's type (enum values resolve against it).
+                    let (cv, tv) = if value_is_bare && !items.is_empty() {
+                        let (_, t0) = self.expr_quiet_type(&items[..1]);
+                        self.expr(value, t0.as_ref())
+                    } else {
+                        self.expr(value, None)
+                    };
+                    let (citems, telem) = self.items(items, if tv.is_error() { None } else { Some(tv.clone()) });
+                    if tv.unify(&telem).is_none() {
+                        self.err(CheckError::InMismatch { span: e.span, value: tv, collection: Type::List(Box::new(telem)) });
+                    }
+                    return (CExpr::In { value: Box::new(cv), items: citems, negated }, Type::Bool);
+                }
+                let (cc, tc) = self.expr(coll, None);
+                let elem = match &tc {
+                    Type::List(t) => (**t).clone(),
+                    Type::Error => Type::Error,
+                    other => {
+                        let (_, tv) = self.expr(value, None);
+                        self.err(CheckError::InMismatch { span: e.span, value: tv, collection: other.clone() });
+                        return (CExpr::Const(Value::Bool(false)), Type::Bool);
+                    }
+                };
+                let (cv, tv) = self.expr(value, Some(&elem));
+                if tv.unify(&elem).is_none() {
+                    self.err(CheckError::InMismatch { span: e.span, value: tv, collection: tc });
+                }
+                (CExpr::InCollection { value: Box::new(cv), collection: Box::new(cc), negated }, Type::Bool)
+            }
+        }
+    }
+
+    /// The type of the first item if it resolves without an expected type (no errors reported).
+    fn expr_quiet_type(&mut self, items: &[Expr]) -> (Option<CExpr>, Option<Type>) {
+        let Some(first) = items.first() else { return (None, None) };
+        if self.is_unresolved_name(first) {
+            // An enum value: find its enum.
+            if let ExprKind::Name(id) = &first.kind {
+                for (ei, en) in self.enums.iter().enumerate() {
+                    if en.variants.iter().any(|v| v.name == id.name) {
+                        return (None, Some(Type::Enum(ei as u32, en.name.clone())));
+                    }
+                }
+            }
+            return (None, None);
+        }
+        let saved = self.errors.len();
+        let (c, t) = self.expr(first, None);
+        self.errors.truncate(saved);
+        (Some(c), Some(t))
+    }
+
+    fn call(&mut self, e: &Expr, f: &Ident, args: &[Expr]) -> (CExpr, Type) {
+        let Some(builtin) = builtin_of(&f.name) else {
+            let suggestion = did_you_mean(&f.name, BUILTINS.iter().copied());
+            self.err(CheckError::UnknownFunction { span: f.span, name: f.name.clone(), suggestion });
+            for a in args {
+                self.expr(a, None);
+            }
+            return (CExpr::Const(Value::Bool(false)), Type::Error);
+        };
+        let typed: Vec<(CExpr, Type, crate::span::Span)> = args
+            .iter()
+            .map(|a| {
+                let (c, t) = self.expr(a, None);
+                (c, t, a.span)
+            })
+            .collect();
+        use Builtin as B;
+        let (arity, arity_text): (usize, &'static str) = match builtin {
+            B::Contains | B::StartsWith | B::EndsWith | B::EditDistance | B::Min | B::Max | B::DaysBetween => (2, "two values"),
+            _ => (1, "one value"),
+        };
+        if typed.len() != arity {
+            self.err(CheckError::Arity { span: e.span, func: f.name.clone(), expected: arity_text, found: typed.len() });
+            return (CExpr::Const(Value::Bool(false)), Type::Error);
+        }
+        let ty = |i: usize| typed.get(i).map(|x| x.1.clone()).unwrap_or(Type::Error);
+        let sp = |i: usize| typed.get(i).map(|x| x.2).unwrap_or(e.span);
+        let need = |me: &mut Self, i: usize, ok: bool, expected: &'static str| {
+            if !ok && !ty(i).is_error() {
+                me.err(CheckError::ArgType { span: sp(i), func: f.name.clone(), expected, found: ty(i) });
+            }
+        };
+        let result = match builtin {
+            B::Length => {
+                need(self, 0, matches!(ty(0), Type::Text | Type::List(_)), "a text or a list");
+                Type::Int
+            }
+            B::Lower | B::Upper | B::Trim | B::Digits => {
+                need(self, 0, ty(0) == Type::Text, "a text");
+                Type::Text
+            }
+            B::Contains => {
+                match ty(0) {
+                    Type::List(elem) => need(self, 1, elem.unify(&ty(1)).is_some(), "a value of the list's kind"),
+                    _ => {
+                        need(self, 0, ty(0) == Type::Text, "a text or a list");
+                        need(self, 1, ty(1) == Type::Text, "a text");
+                    }
+                }
+                Type::Bool
+            }
+            B::StartsWith | B::EndsWith => {
+                need(self, 0, ty(0) == Type::Text, "a text");
+                need(self, 1, ty(1) == Type::Text, "a text");
+                Type::Bool
+            }
+            B::EditDistance => {
+                need(self, 0, ty(0) == Type::Text, "a text");
+                need(self, 1, ty(1) == Type::Text, "a text");
+                Type::Int
+            }
+            B::Abs => {
+                need(self, 0, ty(0).is_number() || ty(0) == Type::Duration, "a number or a duration");
+                ty(0)
+            }
+            B::Min | B::Max => {
+                let t = ty(0).unify(&ty(1));
+                need(self, 1, t.is_some(), "two values of the same kind");
+                let t = t.unwrap_or(Type::Error);
+                need(self, 0, t.is_ordered(), "numbers, dates, times or durations");
+                t
+            }
+            B::DateOf | B::TimeOf => {
+                need(self, 0, ty(0) == Type::DateTime, "a date and time");
+                if builtin == B::DateOf {
+                    Type::Date
+                } else {
+                    Type::Time
+                }
+            }
+            B::EndOfDay => {
+                need(self, 0, matches!(ty(0), Type::DateTime | Type::Date), "a date or a date and time");
+                Type::DateTime
+            }
+            B::Weekday => {
+                need(self, 0, matches!(ty(0), Type::DateTime | Type::Date), "a date or a date and time");
+                Type::Int
+            }
+            B::DaysBetween => {
+                need(self, 0, ty(0) == Type::Date, "a date");
+                need(self, 1, ty(1) == Type::Date, "a date");
+                Type::Int
+            }
+        };
+        (CExpr::Call(builtin, typed.into_iter().map(|x| x.0).collect()), result)
+    }
+}
+
+
+fn builtin_of(name: &str) -> Option<Builtin> {
+    use Builtin as B;
+    Some(match name {
+        "length" => B::Length,
+        "lower" => B::Lower,
+        "upper" => B::Upper,
+        "trim" => B::Trim,
+        "contains" => B::Contains,
+        "starts_with" => B::StartsWith,
+        "ends_with" => B::EndsWith,
+        "digits" => B::Digits,
+        "edit_distance" => B::EditDistance,
+        "abs" => B::Abs,
+        "min" => B::Min,
+        "max" => B::Max,
+        "date_of" => B::DateOf,
+        "time_of" => B::TimeOf,
+        "end_of_day" => B::EndOfDay,
+        "weekday" => B::Weekday,
+        "days_between" => B::DaysBetween,
+        _ => return None,
+    })
+}

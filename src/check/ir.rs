@@ -1,0 +1,262 @@
+//! The checked policy: every name resolved to an index, every expression typed.
+//! This is what the interpreter runs; it never looks a name up.
+
+use crate::span::Span;
+use crate::syntax::ast::{ArithOp, CmpOp, Verdict};
+use crate::time::Zone;
+use crate::types::Type;
+use crate::value::Value;
+
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub meta: Meta,
+    pub enums: Vec<EnumDef>,
+    pub facts: Vec<FactDef>,
+    /// In evaluation order: a derived fact only refers to earlier ones.
+    pub lets: Vec<LetDef>,
+    pub questions: Vec<QuestionDef>,
+    pub actions: Vec<ActionDef>,
+    pub fields: Vec<FieldDef>,
+    pub scripts: Vec<ScriptDef>,
+    pub outcomes: Vec<OutcomeDef>,
+    pub deadlines: Vec<DeadlineDef>,
+    pub calendar: Calendar,
+    pub rules: Vec<RuleDef>,
+    pub examples: Vec<ExampleDef>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Meta {
+    pub id: String,
+    pub file: String,
+    pub title: Option<String>,
+    pub source: Option<String>,
+    pub owner: Option<String>,
+    pub version: Option<String>,
+    pub language: Option<String>,
+    pub status: Option<String>,
+    pub valid_from: Option<i32>,
+    pub valid_until: Option<i32>,
+}
+
+#[derive(Debug, Clone)]
+pub struct EnumDef {
+    pub name: String,
+    pub variants: Vec<VariantDef>,
+}
+
+#[derive(Debug, Clone)]
+pub struct VariantDef {
+    pub name: String,
+    pub label: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FactDef {
+    pub name: String,
+    pub ty: Type,
+    pub is_set: bool,
+    pub label: Option<String>,
+    pub ask: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct LetDef {
+    pub name: String,
+    pub ty: Type,
+    pub label: Option<String>,
+    pub expr: CExpr,
+}
+
+#[derive(Debug, Clone)]
+pub struct QuestionDef {
+    pub name: String,
+    pub text: String,
+    pub must_be_correct: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct ActionDef {
+    pub name: String,
+    pub text: String,
+    pub default: Option<Verdict>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FieldDef {
+    pub name: String,
+    pub ty: Type,
+    pub label: String,
+}
+
+#[derive(Debug, Clone)]
+pub enum ScriptPart {
+    Text(String),
+    Slot(Slot),
+}
+
+#[derive(Debug, Clone)]
+pub struct ScriptDef {
+    pub name: String,
+    pub parts: Vec<ScriptPart>,
+    pub max_chars: Option<u32>,
+}
+
+#[derive(Debug, Clone)]
+pub struct OutcomeDef {
+    pub name: String,
+    pub ty: Type,
+    pub label: String,
+    pub default: Option<Value>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DeadlineDef {
+    pub name: String,
+    pub label: String,
+}
+
+/// Working calendar: zone for local times, opening hours per ISO weekday
+/// (index 0 = Monday), closed dates.
+#[derive(Debug, Clone)]
+pub struct Calendar {
+    pub zone: Zone,
+    pub declared: bool,
+    pub open: [Option<(u32, u32)>; 7],
+    pub closed: Vec<i32>,
+}
+
+impl Default for Calendar {
+    fn default() -> Self {
+        Calendar { zone: Zone::utc(), declared: false, open: [None; 7], closed: Vec::new() }
+    }
+}
+
+/// Where a value comes from at evaluation time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    Fact(u32),
+    Let(u32),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Builtin {
+    Length,
+    Lower,
+    Upper,
+    Trim,
+    Contains,
+    StartsWith,
+    EndsWith,
+    Digits,
+    EditDistance,
+    Abs,
+    Min,
+    Max,
+    DateOf,
+    TimeOf,
+    EndOfDay,
+    Weekday,
+    DaysBetween,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RangeKind {
+    /// Inclusive at both ends.
+    Plain,
+    /// Times of day: wraps midnight when the start is after the end; the end
+    /// is inclusive to the precision it was written with.
+    TimeOfDay,
+}
+
+#[derive(Debug, Clone)]
+pub enum CExpr {
+    Const(Value),
+    Slot(Slot),
+    Now,
+    Today,
+    Not(Box<CExpr>),
+    And(Box<CExpr>, Box<CExpr>),
+    Or(Box<CExpr>, Box<CExpr>),
+    Cmp(CmpOp, Box<CExpr>, Box<CExpr>),
+    Arith(ArithOp, Box<CExpr>, Box<CExpr>),
+    Neg(Box<CExpr>),
+    In { value: Box<CExpr>, items: Vec<CExpr>, negated: bool },
+    InCollection { value: Box<CExpr>, collection: Box<CExpr>, negated: bool },
+    InRange { value: Box<CExpr>, lo: Box<CExpr>, hi: Box<CExpr>, kind: RangeKind, hi_slack: u32, negated: bool },
+    /// `fact is answered` (true) / `fact is unanswered` (false).
+    IsAnswered(u32, bool),
+    Call(Builtin, Vec<CExpr>),
+    List(Vec<CExpr>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenTarget {
+    Action(u32),
+    Outcome(u32),
+}
+
+#[derive(Debug, Clone)]
+pub enum CEffect {
+    Ask(u32),
+    Require(u32),
+    Allow(u32),
+    Forbid(u32),
+    RequireField(u32),
+    Say(u32),
+    SetOutcome(u32, CExpr),
+    SetField(u32, CExpr),
+    DueWithin { deadline: u32, duration: CExpr, working: bool, after: CExpr },
+    DueBy { deadline: u32, at: CExpr },
+    Open { target: Option<OpenTarget>, reason: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct RuleDef {
+    /// `rule_name`, or `table_name[3]` for a table row.
+    pub name: String,
+    pub quote: Option<String>,
+    /// `file:line:col` of the rule (or table row).
+    pub location: String,
+    pub span: Span,
+    pub cond: Option<CExpr>,
+    /// Rules that, when they fire, discard this rule's effects.
+    pub overridden_by: Vec<u32>,
+    pub effects: Vec<CEffect>,
+    pub valid_from: Option<i32>,
+    pub valid_until: Option<i32>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExampleDef {
+    pub name: String,
+    pub location: String,
+    pub span: Span,
+    /// Evaluation time (instant), if given.
+    pub at: Option<i64>,
+    /// `(fact, None)` = unanswered.
+    pub given: Vec<(u32, Option<Value>)>,
+    pub expect: Vec<Expect>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Expect {
+    pub kind: ExpectDef,
+    pub line: usize,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum ExpectDef {
+    Complete(bool),
+    Pending(u32),
+    Ask(u32, bool),
+    Say(u32, bool),
+    RequireField(u32, bool),
+    RequireAction(u32, bool),
+    Due(u32, i64),
+    Outcome(u32, Option<Value>),
+    FieldValue(u32, Option<Value>),
+    Verdict(u32, Option<Verdict>),
+}

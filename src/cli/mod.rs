@@ -1,0 +1,299 @@
+//! The `pol` command line: the edge where files are read and results printed.
+
+mod human;
+
+use crate::{render, testing, Compiled, Diagnostic};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "pol",
+    version,
+    about = "Check, test and run call-center SOP policies written in pol",
+    long_about = "pol reads SOP policies (.pol files), checks them, runs their examples, and says what an agent must do on a case.\n\n\
+Start with:\n  pol check policies/          find mistakes in every policy\n  pol test policies/           run every example\n  pol eval policies/callback.pol --case case.json --at 2025-05-01T10:00+07:00"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Parse and check policy files or folders (default: policies/)
+    Check {
+        /// Files or folders; folders are searched for .pol files
+        paths: Vec<PathBuf>,
+        /// Output format for the diagnostics
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Date used to warn about expired policies (default: today)
+        #[arg(long, value_name = "DATE")]
+        today: Option<String>,
+    },
+    /// Evaluate a policy on a case record and print the Decision
+    Eval {
+        /// The policy file
+        policy: PathBuf,
+        /// The case record (JSON); `-` reads standard input
+        #[arg(long, value_name = "FILE")]
+        case: String,
+        /// Evaluation time, e.g. 2025-04-29T10:30+07:00 (without offset: the policy's zone)
+        #[arg(long, value_name = "DATETIME")]
+        at: Option<String>,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+    },
+    /// Run every `example` of the policies (default: policies/)
+    Test {
+        /// Files or folders; folders are searched for .pol files
+        paths: Vec<PathBuf>,
+    },
+    /// Print the JSON Schema of a policy's case record
+    Schema {
+        /// The policy file
+        policy: PathBuf,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+/// Runs the command line; returns the process exit code.
+pub fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 2 } else { 0 };
+        }
+    };
+    match cli.command {
+        Command::Check { paths, format, today } => check(paths, format, today),
+        Command::Eval { policy, case, at, format } => eval(&policy, &case, at.as_deref(), format),
+        Command::Test { paths } => test(paths),
+        Command::Schema { policy } => schema(&policy),
+    }
+}
+
+fn usage_error(message: String) -> i32 {
+    let report = miette::miette!("{message}");
+    eprintln!("{report:?}");
+    2
+}
+
+fn color() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+/// The .pol files named by the paths (folders searched recursively, sorted).
+fn policy_files(paths: Vec<PathBuf>) -> Result<Vec<PathBuf>, String> {
+    let paths = if paths.is_empty() { vec![PathBuf::from("policies")] } else { paths };
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            collect(&p, &mut out).map_err(|e| format!("cannot read folder `{}`: {e}", p.display()))?;
+        } else if p.is_file() {
+            out.push(p);
+        } else {
+            return Err(format!("`{}` does not exist", p.display()));
+        }
+    }
+    Ok(out)
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            collect(&p, out)?;
+        } else if p.extension().is_some_and(|e| e == "pol") {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+fn read(path: &Path) -> Result<String, String> {
+    std::fs::read(path)
+        .map_err(|e| format!("cannot read `{}`: {e}", path.display()))
+        .and_then(|b| String::from_utf8(b).map_err(|_| format!("`{}` is not UTF-8 text", path.display())))
+}
+
+fn today_days(today: Option<&str>) -> Result<i32, String> {
+    match today {
+        Some(t) => crate::time::parse_date(t).ok_or_else(|| format!("`{t}` is not a date such as 2025-06-30")),
+        None => {
+            let secs = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0);
+            Ok(secs.div_euclid(crate::time::SECONDS_PER_DAY) as i32)
+        }
+    }
+}
+
+/// Compiles one file; prints its diagnostics. `None` when it has errors.
+fn load(path: &Path, source: &str, today: Option<i32>, format: Format, json_out: &mut Vec<serde_json::Value>) -> Result<Compiled, usize> {
+    let name = path.display().to_string();
+    let result = crate::compile_at(source, &name, today);
+    let diags: &[Diagnostic] = match &result {
+        Ok(c) => &c.warnings,
+        Err(d) => d,
+    };
+    match format {
+        Format::Human => eprint!("{}", render::human(diags, &name, source, color())),
+        Format::Json => json_out.extend(render::json(diags, &name, source)),
+    }
+    result.map_err(|d| d.iter().filter(|x| x.is_error()).count())
+}
+
+fn check(paths: Vec<PathBuf>, format: Format, today: Option<String>) -> i32 {
+    let today = match today_days(today.as_deref()) {
+        Ok(t) => t,
+        Err(e) => return usage_error(e),
+    };
+    let files = match policy_files(paths) {
+        Ok(f) => f,
+        Err(e) => return usage_error(e),
+    };
+    let mut json_out = Vec::new();
+    let (mut errors, mut warnings) = (0usize, 0usize);
+    for f in &files {
+        let source = match read(f) {
+            Ok(s) => s,
+            Err(e) => return usage_error(e),
+        };
+        match load(f, &source, Some(today), format, &mut json_out) {
+            Ok(c) => warnings += c.warnings.len(),
+            Err(n) => errors += n,
+        }
+    }
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&json_out).unwrap_or_default()),
+        Format::Human => eprintln!(
+            "checked {} {}: {errors} {}, {warnings} {}",
+            files.len(),
+            if files.len() == 1 { "policy" } else { "policies" },
+            if errors == 1 { "error" } else { "errors" },
+            if warnings == 1 { "warning" } else { "warnings" }
+        ),
+    }
+    i32::from(errors > 0)
+}
+
+fn eval(policy_path: &Path, case: &str, at: Option<&str>, format: Format) -> i32 {
+    let source = match read(policy_path) {
+        Ok(s) => s,
+        Err(e) => return usage_error(e),
+    };
+    let mut sink = Vec::new();
+    let Ok(compiled) = load(policy_path, &source, None, Format::Human, &mut sink) else {
+        eprintln!("the policy has errors: fix them, then evaluate");
+        return 1;
+    };
+    let case_text = if case == "-" {
+        let mut s = String::new();
+        if let Err(e) = std::io::stdin().read_to_string(&mut s) {
+            return usage_error(format!("cannot read the case from standard input: {e}"));
+        }
+        s
+    } else {
+        match read(Path::new(case)) {
+            Ok(s) => s,
+            Err(e) => return usage_error(e),
+        }
+    };
+    let at = match at {
+        None => None,
+        Some(t) => match compiled.policy.parse_at(t) {
+            Some(i) => Some(i),
+            None => return usage_error(format!("`{t}` is not a date and time such as 2025-04-29T10:30+07:00")),
+        },
+    };
+    match compiled.policy.evaluate_json(&case_text, at) {
+        Ok(d) => {
+            let text = match format {
+                Format::Json => d.to_json(),
+                Format::Human => human::decision(&d),
+            };
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{text}");
+            0
+        }
+        Err(e) => {
+            let src = if case == "-" { "<stdin>".to_string() } else { case.to_string() };
+            match format {
+                Format::Json => {
+                    let j = serde_json::json!({
+                        "error": { "code": e.code, "file": src, "path": e.path, "expected": e.expected, "found": e.found, "message": e.message }
+                    });
+                    println!("{}", serde_json::to_string_pretty(&j).unwrap_or_default());
+                }
+                Format::Human => {}
+            }
+            eprintln!("error[{}]: bad case record {src} at {}: {}\n  expected: {}\n  found: {}", e.code, e.path, e.message, e.expected, e.found);
+            2
+        }
+    }
+}
+
+fn test(paths: Vec<PathBuf>) -> i32 {
+    let files = match policy_files(paths) {
+        Ok(f) => f,
+        Err(e) => return usage_error(e),
+    };
+    let (mut passed, mut failed) = (0usize, 0usize);
+    let mut out = std::io::stdout().lock();
+    for f in &files {
+        let source = match read(f) {
+            Ok(s) => s,
+            Err(e) => return usage_error(e),
+        };
+        let mut sink = Vec::new();
+        let compiled = match load(f, &source, None, Format::Human, &mut sink) {
+            Ok(c) => c,
+            Err(_) => {
+                let _ = writeln!(out, "FAILED {}: the policy has errors, no example can run", f.display());
+                failed += 1;
+                continue;
+            }
+        };
+        for r in testing::run_examples(&compiled.policy) {
+            if r.passed() {
+                passed += 1;
+                let _ = writeln!(out, "ok     {} — {}", r.location, r.name);
+            } else {
+                failed += 1;
+                let _ = writeln!(out, "FAILED {} — {}", r.location, r.name);
+                for fl in &r.failures {
+                    let _ = writeln!(out, "         {}: {}", fl.at, fl.message);
+                }
+            }
+        }
+    }
+    let _ = writeln!(out, "{passed} passed, {failed} failed");
+    i32::from(failed > 0)
+}
+
+fn schema(policy_path: &Path) -> i32 {
+    let source = match read(policy_path) {
+        Ok(s) => s,
+        Err(e) => return usage_error(e),
+    };
+    let mut sink = Vec::new();
+    match load(policy_path, &source, None, Format::Human, &mut sink) {
+        Ok(c) => {
+            println!("{}", serde_json::to_string_pretty(&crate::schema::case_schema(&c.policy)).unwrap_or_default());
+            0
+        }
+        Err(_) => 1,
+    }
+}

@@ -1,0 +1,73 @@
+//! Counting time in a working calendar.
+
+use crate::check::ir::Calendar;
+use crate::time::SECONDS_PER_DAY;
+
+/// Most days searched for opening hours before giving up (a calendar with no
+/// opening hours at all, or years of closed dates).
+const MAX_DAYS: i64 = 3660;
+
+/// The instant `duration` of working time after `start`: only time inside the
+/// opening hours of working days that are not closed counts.
+pub fn add_working(cal: &Calendar, start: i64, duration: i64) -> i64 {
+    let mut remaining = duration.max(0);
+    let mut local = cal.zone.local_seconds(start);
+    for _ in 0..MAX_DAYS {
+        let day = local.div_euclid(SECONDS_PER_DAY);
+        let secs = local.rem_euclid(SECONDS_PER_DAY);
+        let weekday = crate::time::weekday(day as i32) as usize;
+        let closed = cal.closed.binary_search(&(day as i32)).is_ok();
+        let hours = if closed { None } else { cal.open.get(weekday - 1).copied().flatten() };
+        if let Some((open, close)) = hours {
+            let (open, close) = (i64::from(open), i64::from(close));
+            let from = secs.max(open);
+            if from < close {
+                let available = close - from;
+                if remaining <= available {
+                    return cal.zone.instant_of_local(day * SECONDS_PER_DAY + from + remaining);
+                }
+                remaining -= available;
+            }
+        }
+        local = (day + 1) * SECONDS_PER_DAY;
+    }
+    cal.zone.instant_of_local(local + remaining)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::{parse_datetime, Zone};
+
+    fn cal() -> Calendar {
+        let mut c = Calendar { zone: Zone::parse("+07:00").unwrap_or_else(Zone::utc), declared: true, ..Calendar::default() };
+        for d in 0..5 {
+            c.open[d] = Some((8 * 3600, 17 * 3600));
+        }
+        c
+    }
+
+    fn at(s: &str) -> i64 {
+        let (local, off) = parse_datetime(s).unwrap_or((0, None));
+        local - i64::from(off.unwrap_or(0))
+    }
+
+    #[test]
+    fn working_hours_skip_nights_and_weekends() {
+        let c = cal();
+        // Friday 16:00 + 2 working hours = Monday 09:00.
+        let due = add_working(&c, at("2025-05-02T16:00+07:00"), 2 * 3600);
+        assert_eq!(crate::time::format_instant(due, 7 * 3600), "2025-05-05T09:00:00+07:00");
+        // Saturday: counting starts Monday 08:00.
+        let due = add_working(&c, at("2025-05-03T10:00+07:00"), 3600);
+        assert_eq!(crate::time::format_instant(due, 7 * 3600), "2025-05-05T09:00:00+07:00");
+    }
+
+    #[test]
+    fn closed_days_do_not_count() {
+        let mut c = cal();
+        c.closed = vec![crate::time::parse_date("2025-05-05").unwrap_or(0)];
+        let due = add_working(&c, at("2025-05-02T16:00+07:00"), 2 * 3600);
+        assert_eq!(crate::time::format_instant(due, 7 * 3600), "2025-05-06T09:00:00+07:00");
+    }
+}

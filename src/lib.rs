@@ -1,0 +1,69 @@
+//! `pol`: a policy language for call-center Standard Operating Procedures.
+//!
+//! ```text
+//! source ─► syntax::parse ─► AST ─► check::check ─► Policy ─► eval (case JSON) ─► Decision
+//! ```
+
+pub mod builtins;
+pub mod diagnostic;
+pub mod span;
+pub mod syntax;
+pub mod time;
+pub mod check;
+pub mod eval;
+pub mod types;
+pub mod value;
+pub mod render;
+pub mod schema;
+pub mod testing;
+
+pub use check::ir::Policy;
+pub use diagnostic::{Diagnostic, Severity};
+pub use eval::decision::Decision;
+pub use eval::{decode_case, evaluate, Case, CaseError};
+
+/// A policy that passed the checker, with the warnings found on the way.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    pub policy: Policy,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Parses and checks a policy. `Err` holds every diagnostic (errors and warnings).
+pub fn compile(source: &str, file_name: &str) -> Result<Compiled, Vec<Diagnostic>> {
+    compile_at(source, file_name, None)
+}
+
+/// Like [`compile`]; `today` (days since 1970-01-01) enables the "expired" warning.
+pub fn compile_at(source: &str, file_name: &str, today: Option<i32>) -> Result<Compiled, Vec<Diagnostic>> {
+    let file = syntax::parse(source).map_err(|errs| errs.iter().map(|e| e.to_diagnostic()).collect::<Vec<_>>())?;
+    let (policy, findings) = check::check_at(&file, file_name, source, today);
+    let mut diags: Vec<Diagnostic> = findings.iter().map(|f| f.to_diagnostic()).collect();
+    diags.sort_by_key(|d| (d.primary_span().map(|s| s.start).unwrap_or(0), d.severity));
+    match policy {
+        Some(policy) => Ok(Compiled { policy, warnings: diags }),
+        None => Err(diags),
+    }
+}
+
+impl Policy {
+    /// Decodes a case record (JSON text) and evaluates it at `at` (seconds since the epoch).
+    pub fn evaluate_json(&self, case_json: &str, at: Option<i64>) -> Result<Decision, CaseError> {
+        let case = decode_case(self, case_json)?;
+        Ok(evaluate(self, &case, at))
+    }
+
+    /// Reads an evaluation time: RFC 3339, a date-time without offset (in the
+    /// policy's calendar zone), or a date (its start).
+    pub fn parse_at(&self, text: &str) -> Option<i64> {
+        if let Some((local, off)) = time::parse_datetime(text) {
+            return Some(match off {
+                Some(o) => local - i64::from(o),
+                None => self.calendar.zone.instant_of_local(local),
+            });
+        }
+        let d = time::parse_date(text)?;
+        Some(self.calendar.zone.instant_of_local(i64::from(d) * time::SECONDS_PER_DAY))
+    }
+}
+pub mod cli;

@@ -1,0 +1,91 @@
+//! Diagnostics rendered for people (codespan-reporting) and for programs (JSON).
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::span::line_col;
+use codespan_reporting::diagnostic as cs;
+use codespan_reporting::files::SimpleFile;
+use codespan_reporting::term::{self, termcolor};
+use serde_json::json;
+
+/// Renders diagnostics as text against the source, with underlined spans.
+pub fn human(diags: &[Diagnostic], file: &str, source: &str, color: bool) -> String {
+    let files = SimpleFile::new(file, source);
+    let mut buf = if color { termcolor::Buffer::ansi() } else { termcolor::Buffer::no_color() };
+    let config = term::Config::default();
+    for d in diags {
+        let sev = match d.severity {
+            Severity::Error => cs::Severity::Error,
+            Severity::Warning => cs::Severity::Warning,
+        };
+        let labels = d
+            .labels
+            .iter()
+            .map(|l| {
+                let range = clamp(l.span.range(), source);
+                let label = if l.primary { cs::Label::primary((), range) } else { cs::Label::secondary((), range) };
+                label.with_message(l.message.clone())
+            })
+            .collect();
+        let mut notes = d.notes.clone();
+        if let Some(h) = &d.help {
+            notes.push(format!("help: {h}"));
+        }
+        let diag = cs::Diagnostic::new(sev).with_code(d.code).with_message(&d.message).with_labels(labels).with_notes(notes);
+        if term::emit(&mut buf, &config, &files, &diag).is_err() {
+            buf_fallback(&mut buf, d);
+        }
+    }
+    String::from_utf8_lossy(buf.as_slice()).into_owned()
+}
+
+fn buf_fallback(buf: &mut termcolor::Buffer, d: &Diagnostic) {
+    use std::io::Write;
+    let _ = writeln!(buf, "{}[{}]: {}", d.severity.word(), d.code, d.message);
+}
+
+/// Keeps a range on character boundaries inside the source.
+fn clamp(r: std::ops::Range<usize>, source: &str) -> std::ops::Range<usize> {
+    let fix = |mut i: usize| {
+        i = i.min(source.len());
+        while i > 0 && !source.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let (s, e) = (fix(r.start), fix(r.end));
+    s..e.max(s)
+}
+
+/// One JSON object per diagnostic: code, severity, message, file, line, column, labels, help.
+pub fn json(diags: &[Diagnostic], file: &str, source: &str) -> Vec<serde_json::Value> {
+    diags
+        .iter()
+        .map(|d| {
+            let (line, column) = d.primary_span().map(|s| line_col(source, s.start)).unwrap_or((1, 1));
+            let labels: Vec<serde_json::Value> = d
+                .labels
+                .iter()
+                .map(|l| {
+                    let (sl, sc) = line_col(source, l.span.start);
+                    let (el, ec) = line_col(source, l.span.end);
+                    json!({
+                        "message": l.message,
+                        "primary": l.primary,
+                        "line": sl, "column": sc, "end_line": el, "end_column": ec,
+                    })
+                })
+                .collect();
+            json!({
+                "code": d.code,
+                "severity": d.severity.word(),
+                "message": d.message,
+                "file": file,
+                "line": line,
+                "column": column,
+                "labels": labels,
+                "help": d.help,
+                "notes": d.notes,
+            })
+        })
+        .collect()
+}

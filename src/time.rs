@@ -1,0 +1,274 @@
+//! Civil dates, times of day and instants as plain integers, and their text forms.
+//!
+//! Dates are days since 1970-01-01, times of day are seconds since midnight,
+//! instants are seconds since the Unix epoch (UTC), durations are seconds.
+//! Time zones are resolved with `jiff` and its bundled time-zone database, so
+//! results never depend on the machine they run on.
+
+pub const SECONDS_PER_DAY: i64 = 86_400;
+
+/// Days since 1970-01-01 of a proleptic Gregorian date, or `None` if the date does not exist.
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> Option<i32> {
+    if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) || !(1..=9999).contains(&y) {
+        return None;
+    }
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let m = i64::from(m);
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    i32::try_from(era * 146_097 + doe - 719_468).ok()
+}
+
+/// `(year, month, day)` of a day number.
+pub fn civil_from_days(days: i32) -> (i64, u32, u32) {
+    let z = i64::from(days) + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+pub fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+/// ISO weekday: 1 = Monday … 7 = Sunday.
+pub fn weekday(days: i32) -> u32 {
+    // 1970-01-01 was a Thursday (4).
+    ((i64::from(days) + 3).rem_euclid(7) + 1) as u32
+}
+
+pub fn format_date(days: i32) -> String {
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+pub fn format_time(secs: u32) -> String {
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    if s == 0 {
+        format!("{h:02}:{m:02}")
+    } else {
+        format!("{h:02}:{m:02}:{s:02}")
+    }
+}
+
+/// RFC 3339 text of an instant shown at a fixed UTC offset.
+pub fn format_instant(instant: i64, offset: i32) -> String {
+    let local = instant + i64::from(offset);
+    let days = local.div_euclid(SECONDS_PER_DAY);
+    let secs = local.rem_euclid(SECONDS_PER_DAY) as u32;
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    let date = format_date(days as i32);
+    let off = if offset == 0 {
+        "Z".to_string()
+    } else {
+        let sign = if offset < 0 { '-' } else { '+' };
+        let a = offset.unsigned_abs();
+        format!("{sign}{:02}:{:02}", a / 3600, a / 60 % 60)
+    };
+    format!("{date}T{h:02}:{m:02}:{s:02}{off}")
+}
+
+/// A duration as people write it in a policy: `30 minutes`, `2 days 3 hours`.
+pub fn format_duration(secs: i64) -> String {
+    if secs == 0 {
+        return "0 minutes".into();
+    }
+    let sign = if secs < 0 { "-" } else { "" };
+    let mut rest = secs.unsigned_abs();
+    let mut parts = Vec::new();
+    for (unit, size) in [("day", 86_400u64), ("hour", 3600), ("minute", 60), ("second", 1)] {
+        let n = rest / size;
+        rest %= size;
+        if n > 0 {
+            parts.push(format!("{n} {unit}{}", if n == 1 { "" } else { "s" }));
+        }
+    }
+    format!("{sign}{}", parts.join(" "))
+}
+
+/// Parses `HH:MM` or `HH:MM:SS` into seconds since midnight.
+pub fn parse_time(text: &str) -> Option<u32> {
+    let mut parts = text.split(':');
+    let h: u32 = parts.next()?.parse().ok()?;
+    let m: u32 = parts.next()?.parse().ok()?;
+    let s: u32 = match parts.next() {
+        Some(p) => p.parse().ok()?,
+        None => 0,
+    };
+    if parts.next().is_some() || h > 23 || m > 59 || s > 59 {
+        return None;
+    }
+    Some(h * 3600 + m * 60 + s)
+}
+
+/// Parses `YYYY-MM-DD`.
+pub fn parse_date(text: &str) -> Option<i32> {
+    let mut parts = text.split('-');
+    let y: i64 = parts.next()?.parse().ok()?;
+    let m: u32 = parts.next()?.parse().ok()?;
+    let d: u32 = parts.next()?.parse().ok()?;
+    if parts.next().is_some() {
+        return None;
+    }
+    days_from_civil(y, m, d)
+}
+
+/// Parses `YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM]` into local seconds and an optional offset.
+pub fn parse_datetime(text: &str) -> Option<(i64, Option<i32>)> {
+    let (date, rest) = text.split_once(['T', 't', ' '])?;
+    let days = parse_date(date)?;
+    let (time, offset) = if let Some(t) = rest.strip_suffix(['Z', 'z']) {
+        (t, Some(0))
+    } else if let Some(pos) = rest.rfind(['+', '-']) {
+        let (t, off) = rest.split_at(pos);
+        let sign = if off.starts_with('-') { -1 } else { 1 };
+        let off = off.get(1..)?;
+        let (oh, om) = off.split_once(':').unwrap_or((off.get(..2)?, off.get(2..)?));
+        let oh: i32 = oh.parse().ok()?;
+        let om: i32 = om.parse().ok()?;
+        if oh > 23 || om > 59 {
+            return None;
+        }
+        (t, Some(sign * (oh * 3600 + om * 60)))
+    } else {
+        (rest, None)
+    };
+    // Accept fractional seconds in case records, dropping the fraction.
+    let time = time.split_once('.').map_or(time, |(t, _)| t);
+    let secs = parse_time(time)?;
+    Some((i64::from(days) * SECONDS_PER_DAY + i64::from(secs), offset))
+}
+
+/// A named IANA time zone or a fixed offset such as `+07:00`.
+#[derive(Debug, Clone)]
+pub struct Zone {
+    pub name: String,
+    tz: jiff::tz::TimeZone,
+}
+
+impl Zone {
+    pub fn utc() -> Zone {
+        Zone {
+            name: "UTC".into(),
+            tz: jiff::tz::TimeZone::UTC,
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Zone> {
+        if let Some(off) = parse_offset(name) {
+            let offset = jiff::tz::Offset::from_seconds(off).ok()?;
+            return Some(Zone {
+                name: name.to_string(),
+                tz: jiff::tz::TimeZone::fixed(offset),
+            });
+        }
+        let alias = match name {
+            "WIB" => "Asia/Jakarta",
+            "WITA" => "Asia/Makassar",
+            "WIT" => "Asia/Jayapura",
+            "MSK" => "Europe/Moscow",
+            other => other,
+        };
+        let tz = jiff::tz::db().get(alias).ok()?;
+        Some(Zone {
+            name: name.to_string(),
+            tz,
+        })
+    }
+
+    /// The UTC offset in force at an instant.
+    pub fn offset_at(&self, instant: i64) -> i32 {
+        match jiff::Timestamp::from_second(instant) {
+            Ok(ts) => self.tz.to_offset(ts).seconds(),
+            Err(_) => 0,
+        }
+    }
+
+    /// The instant of a local wall-clock time (earlier one on a fold, later on a gap).
+    pub fn instant_of_local(&self, local_seconds: i64) -> i64 {
+        let guess = local_seconds - i64::from(self.offset_at(local_seconds));
+        let off = self.offset_at(guess);
+        local_seconds - i64::from(off)
+    }
+
+    pub fn local_seconds(&self, instant: i64) -> i64 {
+        instant + i64::from(self.offset_at(instant))
+    }
+}
+
+fn parse_offset(text: &str) -> Option<i32> {
+    let sign = match text.chars().next()? {
+        '+' => 1,
+        '-' => -1,
+        _ => return None,
+    };
+    let (h, m) = text.get(1..)?.split_once(':')?;
+    let h: i32 = h.parse().ok()?;
+    let m: i32 = m.parse().ok()?;
+    (h <= 23 && m <= 59).then_some(sign * (h * 3600 + m * 60))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_round_trip() {
+        for days in [-800_000, -1, 0, 1, 19_000, 20_268, 2_000_000] {
+            let (y, m, d) = civil_from_days(days);
+            if (1..=9999).contains(&y) {
+                assert_eq!(days_from_civil(y, m, d), Some(days));
+            }
+        }
+        assert_eq!(days_from_civil(1970, 1, 1), Some(0));
+        assert_eq!(format_date(days_from_civil(2025, 6, 30).unwrap_or(0)), "2025-06-30");
+        assert_eq!(days_from_civil(2025, 2, 29), None);
+        assert_eq!(days_from_civil(2024, 2, 29).map(format_date).as_deref(), Some("2024-02-29"));
+    }
+
+    #[test]
+    fn weekdays() {
+        // 2025-04-29 was a Tuesday.
+        assert_eq!(weekday(parse_date("2025-04-29").unwrap_or(0)), 2);
+        assert_eq!(weekday(0), 4);
+    }
+
+    #[test]
+    fn datetimes_parse_with_and_without_offset() {
+        let (local, off) = parse_datetime("2025-04-29T10:30:00+07:00").unwrap_or((0, None));
+        assert_eq!(off, Some(7 * 3600));
+        assert_eq!(format_instant(local - 7 * 3600, 7 * 3600), "2025-04-29T10:30:00+07:00");
+        assert_eq!(parse_datetime("2025-04-29T10:30").map(|(_, o)| o), Some(None));
+        assert_eq!(parse_datetime("2025-04-29T25:30"), None);
+    }
+
+    #[test]
+    fn zones_resolve_without_the_host_database() {
+        let jakarta = Zone::parse("Asia/Jakarta").map(|z| z.offset_at(0));
+        assert_eq!(jakarta, Some(7 * 3600));
+        assert_eq!(Zone::parse("WITA").map(|z| z.offset_at(1_700_000_000)), Some(8 * 3600));
+        assert_eq!(Zone::parse("+03:00").map(|z| z.offset_at(0)), Some(3 * 3600));
+        assert!(Zone::parse("Mars/Olympus").is_none());
+    }
+
+    #[test]
+    fn durations_read_like_policy_text() {
+        assert_eq!(format_duration(1800), "30 minutes");
+        assert_eq!(format_duration(90_000), "1 day 1 hour");
+    }
+}
