@@ -3,19 +3,25 @@
 //! ```text
 //! source ─► syntax::parse ─► AST ─► check::check ─► Policy ─► eval (case JSON) ─► Decision
 //! ```
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+// Declarations are registered inside `if`s with side effects; a match guard would hide them.
+#![allow(clippy::collapsible_match)]
 
 pub mod builtins;
-pub mod diagnostic;
-pub mod span;
-pub mod syntax;
-pub mod time;
 pub mod check;
+pub mod diagnostic;
 pub mod eval;
-pub mod types;
-pub mod value;
 pub mod render;
 pub mod schema;
+pub mod span;
+pub mod syntax;
 pub mod testing;
+pub mod time;
+pub mod types;
+pub mod value;
 
 pub use check::ir::Policy;
 pub use diagnostic::{Diagnostic, Severity};
@@ -35,13 +41,21 @@ pub fn compile(source: &str, file_name: &str) -> Result<Compiled, Vec<Diagnostic
 }
 
 /// Like [`compile`]; `today` (days since 1970-01-01) enables the "expired" warning.
-pub fn compile_at(source: &str, file_name: &str, today: Option<i32>) -> Result<Compiled, Vec<Diagnostic>> {
-    let file = syntax::parse(source).map_err(|errs| errs.iter().map(|e| e.to_diagnostic()).collect::<Vec<_>>())?;
+pub fn compile_at(
+    source: &str,
+    file_name: &str,
+    today: Option<i32>,
+) -> Result<Compiled, Vec<Diagnostic>> {
+    let file = syntax::parse(source)
+        .map_err(|errs| errs.iter().map(|e| e.to_diagnostic()).collect::<Vec<_>>())?;
     let (policy, findings) = check::check_at(&file, file_name, source, today);
     let mut diags: Vec<Diagnostic> = findings.iter().map(|f| f.to_diagnostic()).collect();
     diags.sort_by_key(|d| (d.primary_span().map(|s| s.start).unwrap_or(0), d.severity));
     match policy {
-        Some(policy) => Ok(Compiled { policy, warnings: diags }),
+        Some(policy) => Ok(Compiled {
+            policy,
+            warnings: diags,
+        }),
         None => Err(diags),
     }
 }
@@ -63,7 +77,11 @@ impl Policy {
             });
         }
         let d = time::parse_date(text)?;
-        Some(self.calendar.zone.instant_of_local(i64::from(d) * time::SECONDS_PER_DAY))
+        Some(
+            self.calendar
+                .zone
+                .instant_of_local(i64::from(d) * time::SECONDS_PER_DAY),
+        )
     }
 }
 pub mod cli;

@@ -10,7 +10,11 @@ use serde_json::json;
 /// Renders diagnostics as text against the source, with underlined spans.
 pub fn human(diags: &[Diagnostic], file: &str, source: &str, color: bool) -> String {
     let files = SimpleFile::new(file, source);
-    let mut buf = if color { termcolor::Buffer::ansi() } else { termcolor::Buffer::no_color() };
+    let mut buf = if color {
+        termcolor::Buffer::ansi()
+    } else {
+        termcolor::Buffer::no_color()
+    };
     let config = term::Config::default();
     for d in diags {
         let sev = match d.severity {
@@ -22,7 +26,11 @@ pub fn human(diags: &[Diagnostic], file: &str, source: &str, color: bool) -> Str
             .iter()
             .map(|l| {
                 let range = clamp(l.span.range(), source);
-                let label = if l.primary { cs::Label::primary((), range) } else { cs::Label::secondary((), range) };
+                let label = if l.primary {
+                    cs::Label::primary((), range)
+                } else {
+                    cs::Label::secondary((), range)
+                };
                 label.with_message(l.message.clone())
             })
             .collect();
@@ -30,7 +38,11 @@ pub fn human(diags: &[Diagnostic], file: &str, source: &str, color: bool) -> Str
         if let Some(h) = &d.help {
             notes.push(format!("help: {h}"));
         }
-        let diag = cs::Diagnostic::new(sev).with_code(d.code).with_message(&d.message).with_labels(labels).with_notes(notes);
+        let diag = cs::Diagnostic::new(sev)
+            .with_code(d.code)
+            .with_message(&d.message)
+            .with_labels(labels)
+            .with_notes(notes);
         if term::emit(&mut buf, &config, &files, &diag).is_err() {
             buf_fallback(&mut buf, d);
         }
@@ -61,7 +73,10 @@ pub fn json(diags: &[Diagnostic], file: &str, source: &str) -> Vec<serde_json::V
     diags
         .iter()
         .map(|d| {
-            let (line, column) = d.primary_span().map(|s| line_col(source, s.start)).unwrap_or((1, 1));
+            let (line, column) = d
+                .primary_span()
+                .map(|s| line_col(source, s.start))
+                .unwrap_or((1, 1));
             let labels: Vec<serde_json::Value> = d
                 .labels
                 .iter()

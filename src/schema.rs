@@ -12,13 +12,29 @@ fn type_schema(policy: &Policy, t: &Type, unique: bool) -> J {
         Type::Text => json!({"type": "string"}),
         Type::Date => json!({"type": "string", "format": "date"}),
         Type::DateTime => json!({"type": "string", "format": "date-time"}),
-        Type::Time => json!({"type": "string", "pattern": "^([01]?[0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"}),
-        Type::Duration => json!({"type": "string", "description": "ISO 8601 (\"PT30M\") or \"30 minutes\""}),
+        Type::Time => {
+            json!({"type": "string", "pattern": "^([01]?[0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"})
+        }
+        Type::Duration => {
+            json!({"type": "string", "description": "ISO 8601 (\"PT30M\") or \"30 minutes\""})
+        }
         Type::Enum(ei, name) => {
             let en = policy.enums.get(*ei as usize);
-            let values: Vec<J> = en.map(|e| e.variants.iter().map(|v| J::String(v.name.clone())).collect()).unwrap_or_default();
+            let values: Vec<J> = en
+                .map(|e| {
+                    e.variants
+                        .iter()
+                        .map(|v| J::String(v.name.clone()))
+                        .collect()
+                })
+                .unwrap_or_default();
             let labels: Map<String, J> = en
-                .map(|e| e.variants.iter().filter_map(|v| v.label.clone().map(|l| (v.name.clone(), J::String(l)))).collect())
+                .map(|e| {
+                    e.variants
+                        .iter()
+                        .filter_map(|v| v.label.clone().map(|l| (v.name.clone(), J::String(l))))
+                        .collect()
+                })
                 .unwrap_or_default();
             let mut s = json!({"type": "string", "enum": values, "title": name});
             if !labels.is_empty() {
@@ -50,7 +66,9 @@ pub fn case_schema(policy: &Policy) -> J {
         if let Some(q) = &f.ask {
             s["x-question"] = J::String(q.clone());
         }
-        s["description"] = J::String("absent: not asked yet; null: asked, the customer could not or would not answer".into());
+        s["description"] = J::String(
+            "absent: not asked yet; null: asked, the customer could not or would not answer".into(),
+        );
         props.insert(f.name.clone(), s);
     }
     json!({

@@ -26,7 +26,11 @@ pub struct Failure {
 }
 
 pub fn run_examples(policy: &Policy) -> Vec<ExampleResult> {
-    policy.examples.iter().map(|ex| run_example(policy, ex)).collect()
+    policy
+        .examples
+        .iter()
+        .map(|ex| run_example(policy, ex))
+        .collect()
 }
 
 /// The case an example gives.
@@ -47,30 +51,51 @@ pub fn example_case(policy: &Policy, ex: &ExampleDef) -> Case {
 /// (00:00 in the calendar's zone), or on its last day when only `until` is given.
 pub fn default_at(policy: &Policy) -> Option<i64> {
     let day = policy.meta.valid_from.or(policy.meta.valid_until)?;
-    Some(policy.calendar.zone.instant_of_local(i64::from(day) * crate::time::SECONDS_PER_DAY))
+    Some(
+        policy
+            .calendar
+            .zone
+            .instant_of_local(i64::from(day) * crate::time::SECONDS_PER_DAY),
+    )
 }
 
 fn reasons(b: &[Because]) -> String {
     if b.is_empty() {
         return String::new();
     }
-    let list: Vec<String> = b.iter().map(|b| format!("`{}` ({})", b.rule, b.at)).collect();
+    let list: Vec<String> = b
+        .iter()
+        .map(|b| format!("`{}` ({})", b.rule, b.at))
+        .collect();
     format!(" because of {}", list.join(", "))
 }
 
 fn run_example(policy: &Policy, ex: &ExampleDef) -> ExampleResult {
-    let d = evaluate(policy, &example_case(policy, ex), ex.at.or_else(|| default_at(policy)));
+    let d = evaluate(
+        policy,
+        &example_case(policy, ex),
+        ex.at.or_else(|| default_at(policy)),
+    );
     let mut failures = Vec::new();
     for e in &ex.expect {
         if let Some(message) = check_expectation(policy, &d, &e.kind) {
-            failures.push(Failure { at: format!("{}:{}", policy.meta.file, e.line), message });
+            failures.push(Failure {
+                at: format!("{}:{}", policy.meta.file, e.line),
+                message,
+            });
         }
     }
-    ExampleResult { name: ex.name.clone(), location: ex.location.clone(), failures }
+    ExampleResult {
+        name: ex.name.clone(),
+        location: ex.location.clone(),
+        failures,
+    }
 }
 
 fn name<T>(v: &[T], i: u32, f: impl Fn(&T) -> &str) -> String {
-    v.get(i as usize).map(|x| f(x).to_string()).unwrap_or_default()
+    v.get(i as usize)
+        .map(|x| f(x).to_string())
+        .unwrap_or_default()
 }
 
 fn check_expectation(policy: &Policy, d: &Decision, e: &ExpectDef) -> Option<String> {
@@ -78,7 +103,10 @@ fn check_expectation(policy: &Policy, d: &Decision, e: &ExpectDef) -> Option<Str
         ExpectDef::Complete(want) => (d.complete != *want).then(|| {
             let pending: Vec<&str> = d.pending.iter().map(|p| p.fact.as_str()).collect();
             if *want {
-                format!("expected the decision to be complete, but these facts are still pending: {}", pending.join(", "))
+                format!(
+                    "expected the decision to be complete, but these facts are still pending: {}",
+                    pending.join(", ")
+                )
             } else {
                 "expected the decision to be incomplete, but nothing is pending".to_string()
             }
@@ -87,7 +115,10 @@ fn check_expectation(policy: &Policy, d: &Decision, e: &ExpectDef) -> Option<Str
             let fact = name(&policy.facts, *f, |x| &x.name);
             (!d.pending.iter().any(|p| p.fact == fact)).then(|| {
                 let pending: Vec<&str> = d.pending.iter().map(|p| p.fact.as_str()).collect();
-                format!("expected `{fact}` to be pending, but pending is [{}]", pending.join(", "))
+                format!(
+                    "expected `{fact}` to be pending, but pending is [{}]",
+                    pending.join(", ")
+                )
             })
         }
         ExpectDef::Ask(q, want) => {
@@ -98,9 +129,18 @@ fn check_expectation(policy: &Policy, d: &Decision, e: &ExpectDef) -> Option<Str
                 return None;
             }
             Some(match (want, found) {
-                (true, Some(x)) => format!("expected question `{id}` to be asked, but it is {} (waiting on {})", x.status, x.waiting_on.join(", ")),
-                (true, None) => format!("expected question `{id}` to be asked, but no rule asks it"),
-                (false, Some(x)) => format!("expected question `{id}` not to be asked, but it is{}", reasons(&x.because)),
+                (true, Some(x)) => format!(
+                    "expected question `{id}` to be asked, but it is {} (waiting on {})",
+                    x.status,
+                    x.waiting_on.join(", ")
+                ),
+                (true, None) => {
+                    format!("expected question `{id}` to be asked, but no rule asks it")
+                }
+                (false, Some(x)) => format!(
+                    "expected question `{id}` not to be asked, but it is{}",
+                    reasons(&x.because)
+                ),
                 (false, None) => String::new(),
             })
         }
@@ -109,8 +149,13 @@ fn check_expectation(policy: &Policy, d: &Decision, e: &ExpectDef) -> Option<Str
             let found = d.scripts.iter().find(|x| x.id == id);
             let said = found.is_some_and(|x| x.status == "say");
             (said != *want).then(|| match found {
-                Some(x) if *want => format!("expected script `{id}` to be said, but it is {}", x.status),
-                Some(x) => format!("expected script `{id}` not to be said, but it is{}", reasons(&x.because)),
+                Some(x) if *want => {
+                    format!("expected script `{id}` to be said, but it is {}", x.status)
+                }
+                Some(x) => format!(
+                    "expected script `{id}` not to be said, but it is{}",
+                    reasons(&x.because)
+                ),
                 None => format!("expected script `{id}` to be said, but no rule says it"),
             })
         }
@@ -119,9 +164,17 @@ fn check_expectation(policy: &Policy, d: &Decision, e: &ExpectDef) -> Option<Str
             let found = d.ticket_fields.iter().find(|x| x.id == id);
             let req = found.is_some_and(|x| x.status == "required");
             (req != *want).then(|| match found {
-                Some(x) if *want => format!("expected ticket field `{id}` to be required, but it is {}", x.status),
-                Some(x) => format!("expected ticket field `{id}` not to be required, but it is{}", reasons(&x.because)),
-                None => format!("expected ticket field `{id}` to be required, but no rule requires it"),
+                Some(x) if *want => format!(
+                    "expected ticket field `{id}` to be required, but it is {}",
+                    x.status
+                ),
+                Some(x) => format!(
+                    "expected ticket field `{id}` not to be required, but it is{}",
+                    reasons(&x.because)
+                ),
+                None => {
+                    format!("expected ticket field `{id}` to be required, but no rule requires it")
+                }
             })
         }
         ExpectDef::RequireAction(a, want) => {
@@ -148,11 +201,22 @@ fn check_expectation(policy: &Policy, d: &Decision, e: &ExpectDef) -> Option<Str
             };
             (found.verdict != want_word).then(|| {
                 let why = if found.verdict == "undecided" {
-                    format!(" ({}{})", found.reason.unwrap_or(""), if found.waiting_on.is_empty() { String::new() } else { format!(", waiting on {}", found.waiting_on.join(", ")) })
+                    format!(
+                        " ({}{})",
+                        found.reason.unwrap_or(""),
+                        if found.waiting_on.is_empty() {
+                            String::new()
+                        } else {
+                            format!(", waiting on {}", found.waiting_on.join(", "))
+                        }
+                    )
                 } else {
                     reasons(&found.because)
                 };
-                format!("expected `{id}` to be {want_word}, but it is {}{why}", found.verdict)
+                format!(
+                    "expected `{id}` to be {want_word}, but it is {}{why}",
+                    found.verdict
+                )
             })
         }
         ExpectDef::Outcome(o, want) => {
@@ -160,8 +224,16 @@ fn check_expectation(policy: &Policy, d: &Decision, e: &ExpectDef) -> Option<Str
             let found = d.outcome_details.iter().find(|x| x.id == id)?;
             let want_json = want.as_ref().map(|v| crate::eval::value_json(policy, v));
             (found.value != want_json).then(|| {
-                let show = |v: &Option<serde_json::Value>| v.as_ref().map_or("unset".to_string(), |j| j.to_string());
-                format!("expected `{id}` = {}, but it is {} ({}){}", show(&want_json), show(&found.value), found.status, reasons(&found.because))
+                let show = |v: &Option<serde_json::Value>| {
+                    v.as_ref().map_or("unset".to_string(), |j| j.to_string())
+                };
+                format!(
+                    "expected `{id}` = {}, but it is {} ({}){}",
+                    show(&want_json),
+                    show(&found.value),
+                    found.status,
+                    reasons(&found.because)
+                )
             })
         }
         ExpectDef::FieldValue(f, want) => {
@@ -170,8 +242,14 @@ fn check_expectation(policy: &Policy, d: &Decision, e: &ExpectDef) -> Option<Str
             let got = found.and_then(|x| x.value.clone());
             let want_json = want.as_ref().map(|v| crate::eval::value_json(policy, v));
             (got != want_json).then(|| {
-                let show = |v: &Option<serde_json::Value>| v.as_ref().map_or("unset".to_string(), |j| j.to_string());
-                format!("expected ticket field `{id}` = {}, but it is {}", show(&want_json), show(&got))
+                let show = |v: &Option<serde_json::Value>| {
+                    v.as_ref().map_or("unset".to_string(), |j| j.to_string())
+                };
+                format!(
+                    "expected ticket field `{id}` = {}, but it is {}",
+                    show(&want_json),
+                    show(&got)
+                )
             })
         }
         ExpectDef::Due(dl, t) => {

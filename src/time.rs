@@ -91,7 +91,12 @@ pub fn format_duration(secs: i64) -> String {
     let sign = if secs < 0 { "-" } else { "" };
     let mut rest = secs.unsigned_abs();
     let mut parts = Vec::new();
-    for (unit, size) in [("day", 86_400u64), ("hour", 3600), ("minute", 60), ("second", 1)] {
+    for (unit, size) in [
+        ("day", 86_400u64),
+        ("hour", 3600),
+        ("minute", 60),
+        ("second", 1),
+    ] {
         let n = rest / size;
         rest %= size;
         if n > 0 {
@@ -138,7 +143,9 @@ pub fn parse_datetime(text: &str) -> Option<(i64, Option<i32>)> {
         let (t, off) = rest.split_at(pos);
         let sign = if off.starts_with('-') { -1 } else { 1 };
         let off = off.get(1..)?;
-        let (oh, om) = off.split_once(':').unwrap_or((off.get(..2)?, off.get(2..)?));
+        let (oh, om) = off
+            .split_once(':')
+            .unwrap_or((off.get(..2)?, off.get(2..)?));
         let oh: i32 = oh.parse().ok()?;
         let om: i32 = om.parse().ok()?;
         if oh > 23 || om > 59 {
@@ -236,9 +243,15 @@ mod tests {
             }
         }
         assert_eq!(days_from_civil(1970, 1, 1), Some(0));
-        assert_eq!(format_date(days_from_civil(2025, 6, 30).unwrap_or(0)), "2025-06-30");
+        assert_eq!(
+            format_date(days_from_civil(2025, 6, 30).unwrap_or(0)),
+            "2025-06-30"
+        );
         assert_eq!(days_from_civil(2025, 2, 29), None);
-        assert_eq!(days_from_civil(2024, 2, 29).map(format_date).as_deref(), Some("2024-02-29"));
+        assert_eq!(
+            days_from_civil(2024, 2, 29).map(format_date).as_deref(),
+            Some("2024-02-29")
+        );
     }
 
     #[test]
@@ -252,8 +265,14 @@ mod tests {
     fn datetimes_parse_with_and_without_offset() {
         let (local, off) = parse_datetime("2025-04-29T10:30:00+07:00").unwrap_or((0, None));
         assert_eq!(off, Some(7 * 3600));
-        assert_eq!(format_instant(local - 7 * 3600, 7 * 3600), "2025-04-29T10:30:00+07:00");
-        assert_eq!(parse_datetime("2025-04-29T10:30").map(|(_, o)| o), Some(None));
+        assert_eq!(
+            format_instant(local - 7 * 3600, 7 * 3600),
+            "2025-04-29T10:30:00+07:00"
+        );
+        assert_eq!(
+            parse_datetime("2025-04-29T10:30").map(|(_, o)| o),
+            Some(None)
+        );
         assert_eq!(parse_datetime("2025-04-29T25:30"), None);
     }
 
@@ -261,8 +280,14 @@ mod tests {
     fn zones_resolve_without_the_host_database() {
         let jakarta = Zone::parse("Asia/Jakarta").map(|z| z.offset_at(0));
         assert_eq!(jakarta, Some(7 * 3600));
-        assert_eq!(Zone::parse("WITA").map(|z| z.offset_at(1_700_000_000)), Some(8 * 3600));
-        assert_eq!(Zone::parse("+03:00").map(|z| z.offset_at(0)), Some(3 * 3600));
+        assert_eq!(
+            Zone::parse("WITA").map(|z| z.offset_at(1_700_000_000)),
+            Some(8 * 3600)
+        );
+        assert_eq!(
+            Zone::parse("+03:00").map(|z| z.offset_at(0)),
+            Some(3 * 3600)
+        );
         assert!(Zone::parse("Mars/Olympus").is_none());
     }
 

@@ -35,7 +35,9 @@ impl Type {
         })
     }
 
-    pub const BUILTIN_NAMES: [&'static str; 8] = ["bool", "int", "decimal", "text", "date", "datetime", "time", "duration"];
+    pub const BUILTIN_NAMES: [&'static str; 8] = [
+        "bool", "int", "decimal", "text", "date", "datetime", "time", "duration",
+    ];
 
     pub fn is_error(&self) -> bool {
         matches!(self, Type::Error)
@@ -49,7 +51,13 @@ impl Type {
     pub fn is_ordered(&self) -> bool {
         matches!(
             self,
-            Type::Int | Type::Decimal | Type::Date | Type::DateTime | Type::Time | Type::Duration | Type::Error
+            Type::Int
+                | Type::Decimal
+                | Type::Date
+                | Type::DateTime
+                | Type::Time
+                | Type::Duration
+                | Type::Error
         )
     }
 
@@ -67,7 +75,11 @@ impl Type {
     /// The common type of two comparable values, if there is one.
     pub fn unify(&self, other: &Type) -> Option<Type> {
         if self.accepts(other) {
-            Some(if self.is_error() { other.clone() } else { self.clone() })
+            Some(if self.is_error() {
+                other.clone()
+            } else {
+                self.clone()
+            })
         } else if other.accepts(self) {
             Some(other.clone())
         } else {

@@ -42,7 +42,9 @@ impl Value {
     /// Equality across int/decimal; other kinds compare structurally.
     pub fn equals(&self, other: &Value) -> bool {
         match (self, other) {
-            (Value::Int(a), Value::Decimal(b)) | (Value::Decimal(b), Value::Int(a)) => Decimal::from(*a) == *b,
+            (Value::Int(a), Value::Decimal(b)) | (Value::Decimal(b), Value::Int(a)) => {
+                Decimal::from(*a) == *b
+            }
             (a, b) => a == b,
         }
     }

@@ -6,66 +6,287 @@ use crate::types::{describe, Type};
 
 #[derive(Debug, Clone)]
 pub enum CheckError {
-    UnknownName { span: Span, name: String, suggestion: Option<String> },
-    Duplicate { span: Span, first: Span, name: String, kind: &'static str },
-    UnknownVariant { span: Span, enum_name: String, variant: String, suggestion: Option<String>, variants: Vec<String> },
-    UnknownType { span: Span, name: String, suggestion: Option<String> },
-    UnknownOutput { span: Span, name: String, effect: &'static str, suggestion: Option<String> },
-    WrongOutputKind { span: Span, name: String, effect: &'static str, found: &'static str, expected: &'static str, decl: Span },
-    CyclicLet { span: Span, cycle: Vec<String> },
-    UnknownRule { span: Span, name: String, suggestion: Option<String> },
-    OverrideCycle { span: Span, cycle: Vec<String> },
-    UnknownFunction { span: Span, name: String, suggestion: Option<String> },
-    NotAValue { span: Span, name: String, kind: &'static str, decl: Span },
-    CompareMismatch { span: Span, op: &'static str, left: Type, right: Type },
-    ArithMismatch { span: Span, op: &'static str, left: Type, right: Type },
-    NotACondition { span: Span, found: Type },
-    Arity { span: Span, func: String, expected: &'static str, found: usize },
-    ArgType { span: Span, func: String, expected: &'static str, found: Type },
-    InMismatch { span: Span, value: Type, collection: Type },
-    SetMismatch { span: Span, target: String, expected: Type, found: Type },
-    DueType { span: Span, expected: &'static str, found: Type },
-    IsOnNonFact { span: Span },
-    WorkingOutsideDue { span: Span },
-    WorkingWithoutCalendar { span: Span },
-    NotOrdered { span: Span, ty: Type },
-    RangeMismatch { span: Span, value: Type, bounds: Type },
-    UnknownPlaceholder { span: Span, name: String, suggestion: Option<String> },
-    ScriptTooLong { span: Span, length: usize, max: u32 },
-    UnclosedPlaceholder { span: Span },
-    RequireAndForbid { span: Span, other: Span, action: String },
-    SetTwice { span: Span, other: Span, target: String },
-    OpenBadTarget { span: Span, name: String, kind: &'static str },
-    TableCellCount { span: Span, expected: usize, found: usize, side: &'static str },
-    TableOverlap { span: Span, other: Span, row: usize, other_row: usize, example: String },
-    TableBadCell { span: Span, column: String, kind: &'static str, allowed: &'static str },
-    UnknownHit { span: Span, found: String },
-    UnknownZone { span: Span, found: String },
-    UnknownWeekday { span: Span, found: String, suggestion: Option<String> },
-    BadOpeningHours { span: Span },
-    ExampleUnknownFact { span: Span, name: String, suggestion: Option<String> },
-    ExampleValueType { span: Span, fact: String, expected: Type, found: Type },
-    ExampleUnknownOutput { span: Span, name: String, suggestion: Option<String> },
-    ExampleWrongKind { span: Span, name: String, kind: &'static str, expectation: &'static str, hint: &'static str },
-    ExampleNotConstant { span: Span },
-    ExampleDuplicateGiven { span: Span, first: Span, fact: String },
-    ValidityOrder { span: Span },
-    UnknownStatus { span: Span, found: String },
-    MissingTitle { span: Span },
-    DuplicateHeaderField { span: Span, first: Span, field: String },
-    DuplicateBlock { span: Span, first: Span, block: &'static str },
-    ConflictingDefault { span: Span },
+    UnknownName {
+        span: Span,
+        name: String,
+        suggestion: Option<String>,
+    },
+    Duplicate {
+        span: Span,
+        first: Span,
+        name: String,
+        kind: &'static str,
+    },
+    UnknownVariant {
+        span: Span,
+        enum_name: String,
+        variant: String,
+        suggestion: Option<String>,
+        variants: Vec<String>,
+    },
+    UnknownType {
+        span: Span,
+        name: String,
+        suggestion: Option<String>,
+    },
+    UnknownOutput {
+        span: Span,
+        name: String,
+        effect: &'static str,
+        suggestion: Option<String>,
+    },
+    WrongOutputKind {
+        span: Span,
+        name: String,
+        effect: &'static str,
+        found: &'static str,
+        expected: &'static str,
+        decl: Span,
+    },
+    CyclicLet {
+        span: Span,
+        cycle: Vec<String>,
+    },
+    UnknownRule {
+        span: Span,
+        name: String,
+        suggestion: Option<String>,
+    },
+    OverrideCycle {
+        span: Span,
+        cycle: Vec<String>,
+    },
+    UnknownFunction {
+        span: Span,
+        name: String,
+        suggestion: Option<String>,
+    },
+    NotAValue {
+        span: Span,
+        name: String,
+        kind: &'static str,
+        decl: Span,
+    },
+    CompareMismatch {
+        span: Span,
+        op: &'static str,
+        left: Type,
+        right: Type,
+    },
+    ArithMismatch {
+        span: Span,
+        op: &'static str,
+        left: Type,
+        right: Type,
+    },
+    NotACondition {
+        span: Span,
+        found: Type,
+    },
+    Arity {
+        span: Span,
+        func: String,
+        expected: &'static str,
+        found: usize,
+    },
+    ArgType {
+        span: Span,
+        func: String,
+        expected: &'static str,
+        found: Type,
+    },
+    InMismatch {
+        span: Span,
+        value: Type,
+        collection: Type,
+    },
+    SetMismatch {
+        span: Span,
+        target: String,
+        expected: Type,
+        found: Type,
+    },
+    DueType {
+        span: Span,
+        expected: &'static str,
+        found: Type,
+    },
+    IsOnNonFact {
+        span: Span,
+    },
+    WorkingOutsideDue {
+        span: Span,
+    },
+    WorkingWithoutCalendar {
+        span: Span,
+    },
+    NotOrdered {
+        span: Span,
+        ty: Type,
+    },
+    RangeMismatch {
+        span: Span,
+        value: Type,
+        bounds: Type,
+    },
+    UnknownPlaceholder {
+        span: Span,
+        name: String,
+        suggestion: Option<String>,
+    },
+    ScriptTooLong {
+        span: Span,
+        length: usize,
+        max: u32,
+    },
+    UnclosedPlaceholder {
+        span: Span,
+    },
+    RequireAndForbid {
+        span: Span,
+        other: Span,
+        action: String,
+    },
+    SetTwice {
+        span: Span,
+        other: Span,
+        target: String,
+    },
+    OpenBadTarget {
+        span: Span,
+        name: String,
+        kind: &'static str,
+    },
+    TableCellCount {
+        span: Span,
+        expected: usize,
+        found: usize,
+        side: &'static str,
+    },
+    TableOverlap {
+        span: Span,
+        other: Span,
+        row: usize,
+        other_row: usize,
+        example: String,
+    },
+    TableBadCell {
+        span: Span,
+        column: String,
+        kind: &'static str,
+        allowed: &'static str,
+    },
+    UnknownHit {
+        span: Span,
+        found: String,
+    },
+    UnknownZone {
+        span: Span,
+        found: String,
+    },
+    UnknownWeekday {
+        span: Span,
+        found: String,
+        suggestion: Option<String>,
+    },
+    BadOpeningHours {
+        span: Span,
+    },
+    ExampleUnknownFact {
+        span: Span,
+        name: String,
+        suggestion: Option<String>,
+    },
+    ExampleValueType {
+        span: Span,
+        fact: String,
+        expected: Type,
+        found: Type,
+    },
+    ExampleUnknownOutput {
+        span: Span,
+        name: String,
+        suggestion: Option<String>,
+    },
+    ExampleWrongKind {
+        span: Span,
+        name: String,
+        kind: &'static str,
+        expectation: &'static str,
+        hint: &'static str,
+    },
+    ExampleNotConstant {
+        span: Span,
+    },
+    ExampleDuplicateGiven {
+        span: Span,
+        first: Span,
+        fact: String,
+    },
+    ValidityOrder {
+        span: Span,
+    },
+    UnknownStatus {
+        span: Span,
+        found: String,
+    },
+    MissingTitle {
+        span: Span,
+    },
+    DuplicateHeaderField {
+        span: Span,
+        first: Span,
+        field: String,
+    },
+    DuplicateBlock {
+        span: Span,
+        first: Span,
+        block: &'static str,
+    },
+    ConflictingDefault {
+        span: Span,
+    },
     // warnings
-    Unused { span: Span, name: String, kind: &'static str },
-    Expired { span: Span, until: String },
-    NoQuote { span: Span, rule: String },
-    NoExamples { span: Span },
-    ArchivedNotExpired { span: Span },
-    ScriptMayExceed { span: Span, max: u32, worst: usize },
-    ConstantCondition { span: Span, value: bool },
-    MixedScript { span: Span, name: String },
-    TableGap { span: Span, example: String },
-    EmptyRule { span: Span, rule: String },
+    Unused {
+        span: Span,
+        name: String,
+        kind: &'static str,
+    },
+    Expired {
+        span: Span,
+        until: String,
+    },
+    NoQuote {
+        span: Span,
+        rule: String,
+    },
+    NoExamples {
+        span: Span,
+    },
+    ArchivedNotExpired {
+        span: Span,
+    },
+    ScriptMayExceed {
+        span: Span,
+        max: u32,
+        worst: usize,
+    },
+    ConstantCondition {
+        span: Span,
+        value: bool,
+    },
+    MixedScript {
+        span: Span,
+        name: String,
+    },
+    TableGap {
+        span: Span,
+        example: String,
+    },
+    EmptyRule {
+        span: Span,
+        rule: String,
+    },
 }
 
 fn dym(s: &Option<String>) -> Option<String> {
@@ -300,8 +521,12 @@ fn output_hint(effect: &str, name: &str) -> String {
 
 fn effect_help(effect: &str) -> &'static str {
     match effect {
-        "ask" => "`ask` takes questions; `require` takes actions and ticket fields; `say` takes scripts",
-        "require" => "`require` takes actions and ticket fields; `ask` takes questions; `say` takes scripts",
+        "ask" => {
+            "`ask` takes questions; `require` takes actions and ticket fields; `say` takes scripts"
+        }
+        "require" => {
+            "`require` takes actions and ticket fields; `ask` takes questions; `say` takes scripts"
+        }
         "allow" | "forbid" => "`allow` and `forbid` take actions",
         "say" => "`say` takes scripts",
         "set" => "`set` takes outcomes and ticket fields",

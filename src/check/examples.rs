@@ -16,19 +16,32 @@ impl Checker<'_> {
         for item in &file.items {
             let Item::Example(ex) = item else { continue };
             let at = ex.at.map(|(t, _)| match t {
-                ExampleTime::Date(d) => self.calendar.zone.instant_of_local(i64::from(d) * crate::time::SECONDS_PER_DAY),
+                ExampleTime::Date(d) => self
+                    .calendar
+                    .zone
+                    .instant_of_local(i64::from(d) * crate::time::SECONDS_PER_DAY),
                 ExampleTime::DateTime(lit) => self.instant(lit),
             });
             let mut given = Vec::new();
             let mut seen: HashMap<&str, Span> = HashMap::new();
             for g in &ex.given {
                 if let Some(first) = seen.get(g.fact.name.as_str()) {
-                    self.err(CheckError::ExampleDuplicateGiven { span: g.fact.span, first: *first, fact: g.fact.name.clone() });
+                    self.err(CheckError::ExampleDuplicateGiven {
+                        span: g.fact.span,
+                        first: *first,
+                        fact: g.fact.name.clone(),
+                    });
                     continue;
                 }
                 seen.insert(&g.fact.name, g.fact.span);
-                let Some(fact) = self.example_fact(&g.fact) else { continue };
-                let ty = self.facts.get(fact as usize).map(|f| f.ty.clone()).unwrap_or(Type::Error);
+                let Some(fact) = self.example_fact(&g.fact) else {
+                    continue;
+                };
+                let ty = self
+                    .facts
+                    .get(fact as usize)
+                    .map(|f| f.ty.clone())
+                    .unwrap_or(Type::Error);
                 let value = match &g.value {
                     None => None,
                     Some(e) => match self.example_value(e, &ty, &g.fact.name) {
@@ -41,7 +54,13 @@ impl Checker<'_> {
             let mut expect = Vec::new();
             for e in &ex.expect {
                 let line = self.line(e.span);
-                let mut push = |kind| expect.push(Expect { kind, line, span: e.span });
+                let mut push = |kind| {
+                    expect.push(Expect {
+                        kind,
+                        line,
+                        span: e.span,
+                    })
+                };
                 match &e.kind {
                     ExpectKind::Complete(b) => push(ExpectDef::Complete(*b)),
                     ExpectKind::Pending(ids) => {
@@ -126,7 +145,11 @@ impl Checker<'_> {
             _ => {
                 let names: Vec<&str> = self.facts.iter().map(|f| f.name.as_str()).collect();
                 let suggestion = did_you_mean(&id.name, names);
-                self.err(CheckError::ExampleUnknownFact { span: id.span, name: id.name.clone(), suggestion });
+                self.err(CheckError::ExampleUnknownFact {
+                    span: id.span,
+                    name: id.name.clone(),
+                    suggestion,
+                });
                 None
             }
         }
@@ -139,7 +162,12 @@ impl Checker<'_> {
             return None;
         }
         if !ty.accepts(&t) {
-            self.err(CheckError::ExampleValueType { span: e.span, fact: fact.to_string(), expected: ty.clone(), found: t });
+            self.err(CheckError::ExampleValueType {
+                span: e.span,
+                fact: fact.to_string(),
+                expected: ty.clone(),
+                found: t,
+            });
             return None;
         }
         match c {
@@ -170,16 +198,32 @@ impl Checker<'_> {
         ok: impl Fn(OutputDecl) -> bool,
         hint: &'static str,
     ) -> Option<OutputDecl> {
-        match self.outputs.get(&id.name).copied() {
+        let is_due = expectation == "due";
+        let key = if is_due {
+            super::deadline_key(&id.name)
+        } else {
+            id.name.clone()
+        };
+        match self.outputs.get(&key).copied() {
             Some((d, _)) if ok(d) => Some(d),
             Some((d, _)) => {
-                self.err(CheckError::ExampleWrongKind { span: id.span, name: id.name.clone(), kind: d.kind(), expectation, hint });
+                self.err(CheckError::ExampleWrongKind {
+                    span: id.span,
+                    name: id.name.clone(),
+                    kind: d.kind(),
+                    expectation,
+                    hint,
+                });
                 None
             }
             None => {
-                let names: Vec<&str> = self.outputs.keys().map(String::as_str).collect();
-                let suggestion = did_you_mean(&id.name, names);
-                self.err(CheckError::ExampleUnknownOutput { span: id.span, name: id.name.clone(), suggestion });
+                let names = super::visible_names(self.outputs.keys().cloned(), is_due);
+                let suggestion = did_you_mean(&id.name, names.iter().map(String::as_str));
+                self.err(CheckError::ExampleUnknownOutput {
+                    span: id.span,
+                    name: id.name.clone(),
+                    suggestion,
+                });
                 None
             }
         }

@@ -10,8 +10,23 @@ use crate::value::Value;
 use std::sync::Arc;
 
 const BUILTINS: &[&str] = &[
-    "length", "lower", "upper", "trim", "contains", "starts_with", "ends_with", "digits", "edit_distance", "abs", "min", "max",
-    "date_of", "time_of", "end_of_day", "weekday", "days_between",
+    "length",
+    "lower",
+    "upper",
+    "trim",
+    "contains",
+    "starts_with",
+    "ends_with",
+    "digits",
+    "edit_distance",
+    "abs",
+    "min",
+    "max",
+    "date_of",
+    "time_of",
+    "end_of_day",
+    "weekday",
+    "days_between",
 ];
 
 impl Checker<'_> {
@@ -19,7 +34,10 @@ impl Checker<'_> {
     pub(super) fn condition(&mut self, e: &Expr) -> CExpr {
         let (c, t) = self.expr(e, Some(&Type::Bool));
         if !Type::Bool.accepts(&t) {
-            self.err(CheckError::NotACondition { span: e.span, found: t });
+            self.err(CheckError::NotACondition {
+                span: e.span,
+                found: t,
+            });
         }
         c
     }
@@ -31,13 +49,23 @@ impl Checker<'_> {
             ExprKind::Decimal(d) => (CExpr::Const(Value::Decimal(*d)), Type::Decimal),
             ExprKind::Text(t) => (CExpr::Const(Value::Text(Arc::from(t.as_str()))), Type::Text),
             ExprKind::Date(d) => (CExpr::Const(Value::Date(*d)), Type::Date),
-            ExprKind::DateTime(lit) => (CExpr::Const(Value::DateTime(self.instant(*lit))), Type::DateTime),
+            ExprKind::DateTime(lit) => (
+                CExpr::Const(Value::DateTime(self.instant(*lit))),
+                Type::DateTime,
+            ),
             ExprKind::Time(t, _) => (CExpr::Const(Value::Time(*t)), Type::Time),
-            ExprKind::Duration { amount, unit, working } => {
+            ExprKind::Duration {
+                amount,
+                unit,
+                working,
+            } => {
                 if *working {
                     self.err(CheckError::WorkingOutsideDue { span: e.span });
                 }
-                (CExpr::Const(Value::Duration(amount.saturating_mul(unit.seconds()))), Type::Duration)
+                (
+                    CExpr::Const(Value::Duration(amount.saturating_mul(unit.seconds()))),
+                    Type::Duration,
+                )
             }
             ExprKind::Now => {
                 self.uses_now = true;
@@ -64,14 +92,22 @@ impl Checker<'_> {
                             _ => None,
                         })
                         .collect();
-                    return (CExpr::Const(Value::List(Arc::from(vals))), Type::List(Box::new(elem)));
+                    return (
+                        CExpr::Const(Value::List(Arc::from(vals))),
+                        Type::List(Box::new(elem)),
+                    );
                 }
                 (CExpr::List(items), Type::List(Box::new(elem)))
             }
             ExprKind::Neg(inner) => {
                 let (c, t) = self.expr(inner, expected);
                 if !(t.is_number() || t == Type::Duration || t.is_error()) {
-                    self.err(CheckError::ArithMismatch { span: e.span, op: "-", left: t.clone(), right: t.clone() });
+                    self.err(CheckError::ArithMismatch {
+                        span: e.span,
+                        op: "-",
+                        left: t.clone(),
+                        right: t.clone(),
+                    });
                     return (c, Type::Error);
                 }
                 (CExpr::Neg(Box::new(c)), t)
@@ -92,7 +128,11 @@ impl Checker<'_> {
             }
             ExprKind::Cmp(op, a, b) => self.compare(e, *op, a, b),
             ExprKind::Arith(op, a, b) => self.arith(e, *op, a, b),
-            ExprKind::In { value, negated, target } => self.membership(e, value, *negated, target),
+            ExprKind::In {
+                value,
+                negated,
+                target,
+            } => self.membership(e, value, *negated, target),
             ExprKind::Is { value, answered } => match &value.kind {
                 ExprKind::Name(id) => match self.values.get(&id.name).copied() {
                     Some(ValueDecl::Fact(i, _)) => {
@@ -124,7 +164,11 @@ impl Checker<'_> {
                 None if !t.is_error() => elem = Some(t),
                 Some(et) => {
                     if et.unify(&t).is_none() {
-                        self.err(CheckError::InMismatch { span: it.span, value: t, collection: Type::List(Box::new(et.clone())) });
+                        self.err(CheckError::InMismatch {
+                            span: it.span,
+                            value: t,
+                            collection: Type::List(Box::new(et.clone())),
+                        });
                     } else if *et == Type::Int && t == Type::Decimal {
                         elem = Some(Type::Decimal);
                     }
@@ -142,7 +186,11 @@ impl Checker<'_> {
             return match decl {
                 ValueDecl::Fact(i, _) => {
                     self.used_facts.insert(i);
-                    let t = self.facts.get(i as usize).map(|f| f.ty.clone()).unwrap_or(Type::Error);
+                    let t = self
+                        .facts
+                        .get(i as usize)
+                        .map(|f| f.ty.clone())
+                        .unwrap_or(Type::Error);
                     (CExpr::Slot(Slot::Fact(i)), t)
                 }
                 ValueDecl::Let(ast_index, _) => {
@@ -161,7 +209,13 @@ impl Checker<'_> {
             }
             let variants = self.variant_names(ei);
             let suggestion = did_you_mean(&id.name, variants.iter().map(String::as_str));
-            self.err(CheckError::UnknownVariant { span: id.span, enum_name: en, variant: id.name.clone(), suggestion, variants });
+            self.err(CheckError::UnknownVariant {
+                span: id.span,
+                enum_name: en,
+                variant: id.name.clone(),
+                suggestion,
+                variants,
+            });
             return (CExpr::Const(Value::Bool(false)), Type::Error);
         }
         // A value of exactly one enum.
@@ -169,19 +223,37 @@ impl Checker<'_> {
             .enums
             .iter()
             .enumerate()
-            .filter_map(|(ei, e)| e.variants.iter().position(|v| v.name == id.name).map(|vi| (ei as u32, vi as u32)))
+            .filter_map(|(ei, e)| {
+                e.variants
+                    .iter()
+                    .position(|v| v.name == id.name)
+                    .map(|vi| (ei as u32, vi as u32))
+            })
             .collect();
         if let [(ei, vi)] = owners.as_slice() {
-            let name = self.enums.get(*ei as usize).map(|e| e.name.clone()).unwrap_or_default();
+            let name = self
+                .enums
+                .get(*ei as usize)
+                .map(|e| e.name.clone())
+                .unwrap_or_default();
             return (CExpr::Const(Value::Enum(*ei, *vi)), Type::Enum(*ei, name));
         }
         if let Some((kind, decl)) = self.output_kind(&id.name) {
-            self.err(CheckError::NotAValue { span: id.span, name: id.name.clone(), kind, decl });
+            self.err(CheckError::NotAValue {
+                span: id.span,
+                name: id.name.clone(),
+                kind,
+                decl,
+            });
             return (CExpr::Const(Value::Bool(false)), Type::Error);
         }
         let candidates: Vec<String> = self.values.keys().cloned().collect();
         let suggestion = did_you_mean(&id.name, candidates.iter().map(String::as_str));
-        self.err(CheckError::UnknownName { span: id.span, name: id.name.clone(), suggestion });
+        self.err(CheckError::UnknownName {
+            span: id.span,
+            name: id.name.clone(),
+            suggestion,
+        });
         (CExpr::Const(Value::Bool(false)), Type::Error)
     }
 
@@ -189,16 +261,29 @@ impl Checker<'_> {
         let Some(ei) = self.enums.iter().position(|e| e.name == en.name) else {
             let names: Vec<String> = self.enums.iter().map(|e| e.name.clone()).collect();
             let suggestion = did_you_mean(&en.name, names.iter().map(String::as_str));
-            self.err(CheckError::UnknownType { span: en.span, name: en.name.clone(), suggestion });
+            self.err(CheckError::UnknownType {
+                span: en.span,
+                name: en.name.clone(),
+                suggestion,
+            });
             return (CExpr::Const(Value::Bool(false)), Type::Error);
         };
         let ei = ei as u32;
         if let Some(vi) = self.variant_index(ei, &var.name) {
-            return (CExpr::Const(Value::Enum(ei, vi)), Type::Enum(ei, en.name.clone()));
+            return (
+                CExpr::Const(Value::Enum(ei, vi)),
+                Type::Enum(ei, en.name.clone()),
+            );
         }
         let variants = self.variant_names(ei);
         let suggestion = did_you_mean(&var.name, variants.iter().map(String::as_str));
-        self.err(CheckError::UnknownVariant { span: var.span, enum_name: en.name.clone(), variant: var.name.clone(), suggestion, variants });
+        self.err(CheckError::UnknownVariant {
+            span: var.span,
+            enum_name: en.name.clone(),
+            variant: var.name.clone(),
+            suggestion,
+            variants,
+        });
         (CExpr::Const(Value::Bool(false)), Type::Error)
     }
 
@@ -215,10 +300,18 @@ impl Checker<'_> {
             (ca, ta, cb, tb)
         };
         match ta.unify(&tb) {
-            None => self.err(CheckError::CompareMismatch { span: e.span, op: op.symbol(), left: ta, right: tb }),
+            None => self.err(CheckError::CompareMismatch {
+                span: e.span,
+                op: op.symbol(),
+                left: ta,
+                right: tb,
+            }),
             Some(t) => {
                 if !matches!(op, CmpOp::Eq | CmpOp::Ne) && !t.is_ordered() {
-                    self.err(CheckError::NotOrdered { span: e.span, ty: t });
+                    self.err(CheckError::NotOrdered {
+                        span: e.span,
+                        ty: t,
+                    });
                 }
             }
         }
@@ -240,11 +333,15 @@ impl Checker<'_> {
             (Div, Int, Int) => Some(Decimal),
             (_, Int | Decimal, Int | Decimal) => Some(Decimal),
             (Add | Sub, Duration, Duration) => Some(Duration),
-            (Mul, Duration, Int | Decimal) | (Mul, Int | Decimal, Duration) | (Div, Duration, Int | Decimal) => Some(Duration),
+            (Mul, Duration, Int | Decimal)
+            | (Mul, Int | Decimal, Duration)
+            | (Div, Duration, Int | Decimal) => Some(Duration),
             (Div, Duration, Duration) => Some(Decimal),
             (Add, Date, Duration) | (Add, Duration, Date) | (Sub, Date, Duration) => Some(Date),
             (Sub, Date, Date) => Some(Duration),
-            (Add, DateTime, Duration) | (Add, Duration, DateTime) | (Sub, DateTime, Duration) => Some(DateTime),
+            (Add, DateTime, Duration) | (Add, Duration, DateTime) | (Sub, DateTime, Duration) => {
+                Some(DateTime)
+            }
             (Sub, DateTime, DateTime) => Some(Duration),
             (Add, Time, Duration) | (Sub, Time, Duration) => Some(Time),
             (Sub, Time, Time) => Some(Duration),
@@ -254,13 +351,24 @@ impl Checker<'_> {
         match t {
             Some(t) => (CExpr::Arith(op, Box::new(ca), Box::new(cb)), t),
             None => {
-                self.err(CheckError::ArithMismatch { span: e.span, op: op.symbol(), left: ta, right: tb });
+                self.err(CheckError::ArithMismatch {
+                    span: e.span,
+                    op: op.symbol(),
+                    left: ta,
+                    right: tb,
+                });
                 (CExpr::Const(Value::Bool(false)), Type::Error)
             }
         }
     }
 
-    fn membership(&mut self, e: &Expr, value: &Expr, negated: bool, target: &InTarget) -> (CExpr, Type) {
+    fn membership(
+        &mut self,
+        e: &Expr,
+        value: &Expr,
+        negated: bool,
+        target: &InTarget,
+    ) -> (CExpr, Type) {
         match target {
             InTarget::Range(lo, hi) => {
                 let (cv, tv) = self.expr(value, None);
@@ -268,9 +376,16 @@ impl Checker<'_> {
                 let (chi, thi) = self.expr(hi, Some(&tv));
                 let bounds = tlo.unify(&thi).unwrap_or(Type::Error);
                 if tv.unify(&bounds).is_none() || tlo.unify(&thi).is_none() {
-                    self.err(CheckError::RangeMismatch { span: e.span, value: tv.clone(), bounds: bounds.clone() });
+                    self.err(CheckError::RangeMismatch {
+                        span: e.span,
+                        value: tv.clone(),
+                        bounds: bounds.clone(),
+                    });
                 } else if !tv.is_ordered() {
-                    self.err(CheckError::NotOrdered { span: e.span, ty: tv.clone() });
+                    self.err(CheckError::NotOrdered {
+                        span: e.span,
+                        ty: tv.clone(),
+                    });
                 }
                 let (kind, hi_slack) = match (&tv, &hi.kind) {
                     (Type::Time, ExprKind::Time(_, false)) => (RangeKind::TimeOfDay, 59),
@@ -278,7 +393,14 @@ impl Checker<'_> {
                     _ => (RangeKind::Plain, 0),
                 };
                 (
-                    CExpr::InRange { value: Box::new(cv), lo: Box::new(clo), hi: Box::new(chi), kind, hi_slack, negated },
+                    CExpr::InRange {
+                        value: Box::new(cv),
+                        lo: Box::new(clo),
+                        hi: Box::new(chi),
+                        kind,
+                        hi_slack,
+                        negated,
+                    },
                     Type::Bool,
                 )
             }
@@ -292,11 +414,29 @@ impl Checker<'_> {
                     } else {
                         self.expr(value, None)
                     };
-                    let (citems, telem) = self.items(items, if tv.is_error() { None } else { Some(tv.clone()) });
+                    let (citems, telem) = self.items(
+                        items,
+                        if tv.is_error() {
+                            None
+                        } else {
+                            Some(tv.clone())
+                        },
+                    );
                     if tv.unify(&telem).is_none() {
-                        self.err(CheckError::InMismatch { span: e.span, value: tv, collection: Type::List(Box::new(telem)) });
+                        self.err(CheckError::InMismatch {
+                            span: e.span,
+                            value: tv,
+                            collection: Type::List(Box::new(telem)),
+                        });
                     }
-                    return (CExpr::In { value: Box::new(cv), items: citems, negated }, Type::Bool);
+                    return (
+                        CExpr::In {
+                            value: Box::new(cv),
+                            items: citems,
+                            negated,
+                        },
+                        Type::Bool,
+                    );
                 }
                 let (cc, tc) = self.expr(coll, None);
                 let elem = match &tc {
@@ -304,22 +444,39 @@ impl Checker<'_> {
                     Type::Error => Type::Error,
                     other => {
                         let (_, tv) = self.expr(value, None);
-                        self.err(CheckError::InMismatch { span: e.span, value: tv, collection: other.clone() });
+                        self.err(CheckError::InMismatch {
+                            span: e.span,
+                            value: tv,
+                            collection: other.clone(),
+                        });
                         return (CExpr::Const(Value::Bool(false)), Type::Bool);
                     }
                 };
                 let (cv, tv) = self.expr(value, Some(&elem));
                 if tv.unify(&elem).is_none() {
-                    self.err(CheckError::InMismatch { span: e.span, value: tv, collection: tc });
+                    self.err(CheckError::InMismatch {
+                        span: e.span,
+                        value: tv,
+                        collection: tc,
+                    });
                 }
-                (CExpr::InCollection { value: Box::new(cv), collection: Box::new(cc), negated }, Type::Bool)
+                (
+                    CExpr::InCollection {
+                        value: Box::new(cv),
+                        collection: Box::new(cc),
+                        negated,
+                    },
+                    Type::Bool,
+                )
             }
         }
     }
 
     /// The type of the first item if it resolves without an expected type (no errors reported).
     fn expr_quiet_type(&mut self, items: &[Expr]) -> (Option<CExpr>, Option<Type>) {
-        let Some(first) = items.first() else { return (None, None) };
+        let Some(first) = items.first() else {
+            return (None, None);
+        };
         if self.is_unresolved_name(first) {
             // An enum value: find its enum.
             if let ExprKind::Name(id) = &first.kind {
@@ -340,7 +497,11 @@ impl Checker<'_> {
     fn call(&mut self, e: &Expr, f: &Ident, args: &[Expr]) -> (CExpr, Type) {
         let Some(builtin) = builtin_of(&f.name) else {
             let suggestion = did_you_mean(&f.name, BUILTINS.iter().copied());
-            self.err(CheckError::UnknownFunction { span: f.span, name: f.name.clone(), suggestion });
+            self.err(CheckError::UnknownFunction {
+                span: f.span,
+                name: f.name.clone(),
+                suggestion,
+            });
             for a in args {
                 self.expr(a, None);
             }
@@ -355,23 +516,44 @@ impl Checker<'_> {
             .collect();
         use Builtin as B;
         let (arity, arity_text): (usize, &'static str) = match builtin {
-            B::Contains | B::StartsWith | B::EndsWith | B::EditDistance | B::Min | B::Max | B::DaysBetween => (2, "two values"),
+            B::Contains
+            | B::StartsWith
+            | B::EndsWith
+            | B::EditDistance
+            | B::Min
+            | B::Max
+            | B::DaysBetween => (2, "two values"),
             _ => (1, "one value"),
         };
         if typed.len() != arity {
-            self.err(CheckError::Arity { span: e.span, func: f.name.clone(), expected: arity_text, found: typed.len() });
+            self.err(CheckError::Arity {
+                span: e.span,
+                func: f.name.clone(),
+                expected: arity_text,
+                found: typed.len(),
+            });
             return (CExpr::Const(Value::Bool(false)), Type::Error);
         }
         let ty = |i: usize| typed.get(i).map(|x| x.1.clone()).unwrap_or(Type::Error);
         let sp = |i: usize| typed.get(i).map(|x| x.2).unwrap_or(e.span);
         let need = |me: &mut Self, i: usize, ok: bool, expected: &'static str| {
             if !ok && !ty(i).is_error() {
-                me.err(CheckError::ArgType { span: sp(i), func: f.name.clone(), expected, found: ty(i) });
+                me.err(CheckError::ArgType {
+                    span: sp(i),
+                    func: f.name.clone(),
+                    expected,
+                    found: ty(i),
+                });
             }
         };
         let result = match builtin {
             B::Length => {
-                need(self, 0, matches!(ty(0), Type::Text | Type::List(_)), "a text or a list");
+                need(
+                    self,
+                    0,
+                    matches!(ty(0), Type::Text | Type::List(_)),
+                    "a text or a list",
+                );
                 Type::Int
             }
             B::Lower | B::Upper | B::Trim | B::Digits => {
@@ -380,7 +562,12 @@ impl Checker<'_> {
             }
             B::Contains => {
                 match ty(0) {
-                    Type::List(elem) => need(self, 1, elem.unify(&ty(1)).is_some(), "a value of the list's kind"),
+                    Type::List(elem) => need(
+                        self,
+                        1,
+                        elem.unify(&ty(1)).is_some(),
+                        "a value of the list's kind",
+                    ),
                     _ => {
                         need(self, 0, ty(0) == Type::Text, "a text or a list");
                         need(self, 1, ty(1) == Type::Text, "a text");
@@ -399,14 +586,24 @@ impl Checker<'_> {
                 Type::Int
             }
             B::Abs => {
-                need(self, 0, ty(0).is_number() || ty(0) == Type::Duration, "a number or a duration");
+                need(
+                    self,
+                    0,
+                    ty(0).is_number() || ty(0) == Type::Duration,
+                    "a number or a duration",
+                );
                 ty(0)
             }
             B::Min | B::Max => {
                 let t = ty(0).unify(&ty(1));
                 need(self, 1, t.is_some(), "two values of the same kind");
                 let t = t.unwrap_or(Type::Error);
-                need(self, 0, t.is_ordered(), "numbers, dates, times or durations");
+                need(
+                    self,
+                    0,
+                    t.is_ordered(),
+                    "numbers, dates, times or durations",
+                );
                 t
             }
             B::DateOf | B::TimeOf => {
@@ -418,11 +615,21 @@ impl Checker<'_> {
                 }
             }
             B::EndOfDay => {
-                need(self, 0, matches!(ty(0), Type::DateTime | Type::Date), "a date or a date and time");
+                need(
+                    self,
+                    0,
+                    matches!(ty(0), Type::DateTime | Type::Date),
+                    "a date or a date and time",
+                );
                 Type::DateTime
             }
             B::Weekday => {
-                need(self, 0, matches!(ty(0), Type::DateTime | Type::Date), "a date or a date and time");
+                need(
+                    self,
+                    0,
+                    matches!(ty(0), Type::DateTime | Type::Date),
+                    "a date or a date and time",
+                );
                 Type::Int
             }
             B::DaysBetween => {
@@ -431,10 +638,12 @@ impl Checker<'_> {
                 Type::Int
             }
         };
-        (CExpr::Call(builtin, typed.into_iter().map(|x| x.0).collect()), result)
+        (
+            CExpr::Call(builtin, typed.into_iter().map(|x| x.0).collect()),
+            result,
+        )
     }
 }
-
 
 fn builtin_of(name: &str) -> Option<Builtin> {
     use Builtin as B;

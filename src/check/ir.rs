@@ -129,7 +129,12 @@ pub struct Calendar {
 
 impl Default for Calendar {
     fn default() -> Self {
-        Calendar { zone: Zone::utc(), declared: false, open: [None; 7], closed: Vec::new() }
+        Calendar {
+            zone: Zone::utc(),
+            declared: false,
+            open: [None; 7],
+            closed: Vec::new(),
+        }
     }
 }
 
@@ -182,9 +187,24 @@ pub enum CExpr {
     Cmp(CmpOp, Box<CExpr>, Box<CExpr>),
     Arith(ArithOp, Box<CExpr>, Box<CExpr>),
     Neg(Box<CExpr>),
-    In { value: Box<CExpr>, items: Vec<CExpr>, negated: bool },
-    InCollection { value: Box<CExpr>, collection: Box<CExpr>, negated: bool },
-    InRange { value: Box<CExpr>, lo: Box<CExpr>, hi: Box<CExpr>, kind: RangeKind, hi_slack: u32, negated: bool },
+    In {
+        value: Box<CExpr>,
+        items: Vec<CExpr>,
+        negated: bool,
+    },
+    InCollection {
+        value: Box<CExpr>,
+        collection: Box<CExpr>,
+        negated: bool,
+    },
+    InRange {
+        value: Box<CExpr>,
+        lo: Box<CExpr>,
+        hi: Box<CExpr>,
+        kind: RangeKind,
+        hi_slack: u32,
+        negated: bool,
+    },
     /// `fact is answered` (true) / `fact is unanswered` (false).
     IsAnswered(u32, bool),
     Call(Builtin, Vec<CExpr>),
@@ -207,9 +227,20 @@ pub enum CEffect {
     Say(u32),
     SetOutcome(u32, CExpr),
     SetField(u32, CExpr),
-    DueWithin { deadline: u32, duration: CExpr, working: bool, after: CExpr },
-    DueBy { deadline: u32, at: CExpr },
-    Open { target: Option<OpenTarget>, reason: String },
+    DueWithin {
+        deadline: u32,
+        duration: CExpr,
+        working: bool,
+        after: CExpr,
+    },
+    DueBy {
+        deadline: u32,
+        at: CExpr,
+    },
+    Open {
+        target: Option<OpenTarget>,
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone)]

@@ -82,7 +82,12 @@ pub fn check(file: &ast::File, file_name: &str, source: &str) -> (Option<Policy>
 }
 
 /// Like [`check`], with the date used for the "expired" warning (days since 1970-01-01).
-pub fn check_at(file: &ast::File, file_name: &str, source: &str, today: Option<i32>) -> (Option<Policy>, Vec<CheckError>) {
+pub fn check_at(
+    file: &ast::File,
+    file_name: &str,
+    source: &str,
+    today: Option<i32>,
+) -> (Option<Policy>, Vec<CheckError>) {
     let mut c = Checker {
         source,
         file: file_name.to_string(),
@@ -181,18 +186,30 @@ impl<'a> Checker<'a> {
     }
 
     fn header(&mut self, h: &ast::Header) -> Meta {
-        let mut meta = Meta { id: h.id.name.clone(), file: self.file.clone(), ..Meta::default() };
+        let mut meta = Meta {
+            id: h.id.name.clone(),
+            file: self.file.clone(),
+            ..Meta::default()
+        };
         let mut seen: HashMap<&'static str, Span> = HashMap::new();
         let mut once = |me: &mut Self, key: &'static str, span: Span| {
             if let Some(first) = seen.get(key) {
-                me.err(CheckError::DuplicateHeaderField { span, first: *first, field: key.to_string() });
+                me.err(CheckError::DuplicateHeaderField {
+                    span,
+                    first: *first,
+                    field: key.to_string(),
+                });
             } else {
                 seen.insert(key, span);
             }
         };
         for f in &h.fields {
             match f {
-                HeaderField::Meta { key, key_span, value } => {
+                HeaderField::Meta {
+                    key,
+                    key_span,
+                    value,
+                } => {
                     once(self, key.word(), *key_span);
                     let v = Some(value.value.clone());
                     match key {
@@ -215,7 +232,10 @@ impl<'a> Checker<'a> {
                 HeaderField::Status { status, .. } => {
                     once(self, "status", status.span);
                     if !matches!(status.name.as_str(), "active" | "draft" | "archived") {
-                        self.err(CheckError::UnknownStatus { span: status.span, found: status.name.clone() });
+                        self.err(CheckError::UnknownStatus {
+                            span: status.span,
+                            found: status.name.clone(),
+                        });
                     }
                     meta.status = Some(status.name.clone());
                 }
@@ -240,7 +260,11 @@ impl<'a> Checker<'a> {
         for item in &file.items {
             let Item::Calendar(cal) = item else { continue };
             if let Some(f) = first {
-                self.err(CheckError::DuplicateBlock { span: cal.span, first: f, block: "calendar" });
+                self.err(CheckError::DuplicateBlock {
+                    span: cal.span,
+                    first: f,
+                    block: "calendar",
+                });
                 continue;
             }
             first = Some(cal.span);
@@ -248,12 +272,19 @@ impl<'a> Checker<'a> {
             if let Some(z) = &cal.zone {
                 match Zone::parse(&z.value) {
                     Some(zone) => self.calendar.zone = zone,
-                    None => self.err(CheckError::UnknownZone { span: z.span, found: z.value.clone() }),
+                    None => self.err(CheckError::UnknownZone {
+                        span: z.span,
+                        found: z.value.clone(),
+                    }),
                 }
             }
             for o in &cal.open {
                 let first_day = self.weekday(&o.first_day);
-                let last_day = o.last_day.as_ref().map(|d| self.weekday(d)).unwrap_or(first_day);
+                let last_day = o
+                    .last_day
+                    .as_ref()
+                    .map(|d| self.weekday(d))
+                    .unwrap_or(first_day);
                 if o.until.0 <= o.from.0 {
                     self.err(CheckError::BadOpeningHours { span: o.span });
                     continue;
@@ -277,13 +308,25 @@ impl<'a> Checker<'a> {
     }
 
     fn weekday(&mut self, id: &ast::Ident) -> Option<usize> {
-        const DAYS: [&str; 7] = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+        const DAYS: [&str; 7] = [
+            "monday",
+            "tuesday",
+            "wednesday",
+            "thursday",
+            "friday",
+            "saturday",
+            "sunday",
+        ];
         let lower = id.name.to_lowercase();
         match DAYS.iter().position(|d| *d == lower) {
             Some(i) => Some(i),
             None => {
                 let suggestion = did_you_mean(&lower, DAYS.iter().copied());
-                self.err(CheckError::UnknownWeekday { span: id.span, found: id.name.clone(), suggestion });
+                self.err(CheckError::UnknownWeekday {
+                    span: id.span,
+                    found: id.name.clone(),
+                    suggestion,
+                });
                 None
             }
         }
@@ -293,7 +336,12 @@ impl<'a> Checker<'a> {
         for item in &file.items {
             let Item::Enum(e) = item else { continue };
             if let Some(first) = self.enum_spans.get(&e.name.name) {
-                self.err(CheckError::Duplicate { span: e.name.span, first: *first, name: e.name.name.clone(), kind: "enum" });
+                self.err(CheckError::Duplicate {
+                    span: e.name.span,
+                    first: *first,
+                    name: e.name.name.clone(),
+                    kind: "enum",
+                });
                 continue;
             }
             self.enum_spans.insert(e.name.name.clone(), e.name.span);
@@ -301,22 +349,39 @@ impl<'a> Checker<'a> {
             let mut spans: HashMap<&str, Span> = HashMap::new();
             for v in &e.variants {
                 if let Some(first) = spans.get(v.name.name.as_str()) {
-                    self.err(CheckError::Duplicate { span: v.name.span, first: *first, name: v.name.name.clone(), kind: "enum value" });
+                    self.err(CheckError::Duplicate {
+                        span: v.name.span,
+                        first: *first,
+                        name: v.name.name.clone(),
+                        kind: "enum value",
+                    });
                     continue;
                 }
                 spans.insert(&v.name.name, v.name.span);
                 self.mixed_script(&v.name);
-                variants.push(VariantDef { name: v.name.name.clone(), label: v.label.as_ref().map(|l| l.value.clone()) });
+                variants.push(VariantDef {
+                    name: v.name.name.clone(),
+                    label: v.label.as_ref().map(|l| l.value.clone()),
+                });
             }
-            self.enums.push(EnumDef { name: e.name.name.clone(), variants });
+            self.enums.push(EnumDef {
+                name: e.name.name.clone(),
+                variants,
+            });
         }
     }
 
     pub fn mixed_script(&mut self, id: &ast::Ident) {
         let latin = id.name.chars().any(|c| c.is_ascii_alphabetic());
-        let cyrillic = id.name.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c));
+        let cyrillic = id
+            .name
+            .chars()
+            .any(|c| ('\u{0400}'..='\u{04FF}').contains(&c));
         if latin && cyrillic {
-            self.err(CheckError::MixedScript { span: id.span, name: id.name.clone() });
+            self.err(CheckError::MixedScript {
+                span: id.span,
+                name: id.name.clone(),
+            });
         }
     }
 
@@ -334,10 +399,15 @@ impl<'a> Checker<'a> {
         if let Some(i) = self.enums.iter().position(|e| e.name == id.name) {
             return Type::Enum(i as u32, id.name.clone());
         }
-        let mut candidates: Vec<String> = Type::BUILTIN_NAMES.iter().map(|s| s.to_string()).collect();
+        let mut candidates: Vec<String> =
+            Type::BUILTIN_NAMES.iter().map(|s| s.to_string()).collect();
         candidates.extend(self.enums.iter().map(|e| e.name.clone()));
         let suggestion = did_you_mean(&id.name, candidates.iter().map(String::as_str));
-        self.err(CheckError::UnknownType { span: id.span, name: id.name.clone(), suggestion });
+        self.err(CheckError::UnknownType {
+            span: id.span,
+            name: id.name.clone(),
+            suggestion,
+        });
         Type::Error
     }
 
@@ -346,19 +416,31 @@ impl<'a> Checker<'a> {
         for item in &file.items {
             let Item::Case(case) = item else { continue };
             if let Some(f) = first_case {
-                self.err(CheckError::DuplicateBlock { span: case.span, first: f, block: "case" });
+                self.err(CheckError::DuplicateBlock {
+                    span: case.span,
+                    first: f,
+                    block: "case",
+                });
             }
             first_case.get_or_insert(case.span);
             for f in &case.facts {
-                if let Some(ValueDecl::Fact(_, s) | ValueDecl::Let(_, s)) = self.values.get(&f.name.name) {
-                    self.err(CheckError::Duplicate { span: f.name.span, first: *s, name: f.name.name.clone(), kind: "fact" });
+                if let Some(ValueDecl::Fact(_, s) | ValueDecl::Let(_, s)) =
+                    self.values.get(&f.name.name)
+                {
+                    self.err(CheckError::Duplicate {
+                        span: f.name.span,
+                        first: *s,
+                        name: f.name.name.clone(),
+                        kind: "fact",
+                    });
                     continue;
                 }
                 self.mixed_script(&f.name);
                 let ty = self.resolve_type(&f.ty);
                 let is_set = matches!(f.ty, TypeRef::List { is_set: true, .. });
                 let index = self.facts.len() as u32;
-                self.values.insert(f.name.name.clone(), ValueDecl::Fact(index, f.name.span));
+                self.values
+                    .insert(f.name.name.clone(), ValueDecl::Fact(index, f.name.span));
                 self.facts.push(FactDef {
                     name: f.name.name.clone(),
                     ty,
@@ -372,13 +454,24 @@ impl<'a> Checker<'a> {
     }
 
     fn declare_output(&mut self, id: &ast::Ident, decl: OutputDecl) -> bool {
-        if let Some((d, first)) = self.outputs.get(&id.name) {
+        // Deadlines have names of their own: `deadline callback` may sit beside `action callback`.
+        let key = if matches!(decl, OutputDecl::Deadline(_)) {
+            deadline_key(&id.name)
+        } else {
+            id.name.clone()
+        };
+        if let Some((d, first)) = self.outputs.get(&key) {
             let kind = d.kind().trim_start_matches("an ").trim_start_matches("a ");
-            self.err(CheckError::Duplicate { span: id.span, first: *first, name: id.name.clone(), kind });
+            self.err(CheckError::Duplicate {
+                span: id.span,
+                first: *first,
+                name: id.name.clone(),
+                kind,
+            });
             return false;
         }
         self.mixed_script(id);
-        self.outputs.insert(id.name.clone(), (decl, id.span));
+        self.outputs.insert(key, (decl, id.span));
         true
     }
 
@@ -386,7 +479,9 @@ impl<'a> Checker<'a> {
         for item in &file.items {
             match item {
                 Item::Question(q) => {
-                    if self.declare_output(&q.name, OutputDecl::Question(self.questions.len() as u32)) {
+                    if self
+                        .declare_output(&q.name, OutputDecl::Question(self.questions.len() as u32))
+                    {
                         self.questions.push(QuestionDef {
                             name: q.name.name.clone(),
                             text: q.text.value.clone(),
@@ -406,7 +501,11 @@ impl<'a> Checker<'a> {
                 Item::Field(f) => {
                     let ty = self.resolve_type(&f.ty);
                     if self.declare_output(&f.name, OutputDecl::Field(self.fields.len() as u32)) {
-                        self.fields.push(FieldDef { name: f.name.name.clone(), ty, label: f.label.value.clone() });
+                        self.fields.push(FieldDef {
+                            name: f.name.name.clone(),
+                            ty,
+                            label: f.label.value.clone(),
+                        });
                     }
                 }
                 Item::Script(s) => {
@@ -423,7 +522,12 @@ impl<'a> Checker<'a> {
                     let default = o.default.as_ref().and_then(|d| {
                         let (c, t) = self.expr(d, Some(&ty));
                         if !ty.accepts(&t) {
-                            self.err(CheckError::SetMismatch { span: d.span, target: o.name.name.clone(), expected: ty.clone(), found: t });
+                            self.err(CheckError::SetMismatch {
+                                span: d.span,
+                                target: o.name.name.clone(),
+                                expected: ty.clone(),
+                                found: t,
+                            });
                             return None;
                         }
                         match c {
@@ -434,13 +538,24 @@ impl<'a> Checker<'a> {
                             }
                         }
                     });
-                    if self.declare_output(&o.name, OutputDecl::Outcome(self.outcomes.len() as u32)) {
-                        self.outcomes.push(OutcomeDef { name: o.name.name.clone(), ty, label: o.label.value.clone(), default });
+                    if self.declare_output(&o.name, OutputDecl::Outcome(self.outcomes.len() as u32))
+                    {
+                        self.outcomes.push(OutcomeDef {
+                            name: o.name.name.clone(),
+                            ty,
+                            label: o.label.value.clone(),
+                            default,
+                        });
                     }
                 }
                 Item::Deadline(d) => {
-                    if self.declare_output(&d.name, OutputDecl::Deadline(self.deadlines.len() as u32)) {
-                        self.deadlines.push(DeadlineDef { name: d.name.name.clone(), label: d.label.value.clone() });
+                    if self
+                        .declare_output(&d.name, OutputDecl::Deadline(self.deadlines.len() as u32))
+                    {
+                        self.deadlines.push(DeadlineDef {
+                            name: d.name.name.clone(),
+                            label: d.label.value.clone(),
+                        });
                     }
                 }
                 _ => {}
@@ -460,13 +575,21 @@ impl<'a> Checker<'a> {
             .collect();
         let mut registered: Vec<Option<u32>> = Vec::new();
         for (i, l) in decls.iter().enumerate() {
-            if let Some(ValueDecl::Fact(_, s) | ValueDecl::Let(_, s)) = self.values.get(&l.name.name) {
-                self.err(CheckError::Duplicate { span: l.name.span, first: *s, name: l.name.name.clone(), kind: "fact" });
+            if let Some(ValueDecl::Fact(_, s) | ValueDecl::Let(_, s)) =
+                self.values.get(&l.name.name)
+            {
+                self.err(CheckError::Duplicate {
+                    span: l.name.span,
+                    first: *s,
+                    name: l.name.name.clone(),
+                    kind: "fact",
+                });
                 registered.push(None);
                 continue;
             }
             self.mixed_script(&l.name);
-            self.values.insert(l.name.name.clone(), ValueDecl::Let(i as u32, l.name.span));
+            self.values
+                .insert(l.name.name.clone(), ValueDecl::Let(i as u32, l.name.span));
             registered.push(Some(i as u32));
         }
         // Dependencies between lets.
@@ -492,10 +615,19 @@ impl<'a> Checker<'a> {
                 continue;
             }
             let mut path: Vec<u32> = Vec::new();
-            self.visit_let(start as u32, &deps, &decls, &mut state, &mut order, &mut path);
+            self.visit_let(
+                start as u32,
+                &deps,
+                &decls,
+                &mut state,
+                &mut order,
+                &mut path,
+            );
         }
         for i in order {
-            let Some(l) = decls.get(i as usize) else { continue };
+            let Some(l) = decls.get(i as usize) else {
+                continue;
+            };
             let (expr, ty) = self.expr(&l.value, None);
             let slot = self.lets.len() as u32;
             self.let_final.insert(i, (slot, ty.clone()));
@@ -521,11 +653,18 @@ impl<'a> Checker<'a> {
             Some(2) | None => return,
             Some(1) => {
                 let pos = path.iter().position(|p| *p == i).unwrap_or(0);
-                let mut cycle: Vec<String> =
-                    path.get(pos..).unwrap_or(&[]).iter().filter_map(|j| decls.get(*j as usize).map(|d| d.name.name.clone())).collect();
+                let mut cycle: Vec<String> = path
+                    .get(pos..)
+                    .unwrap_or(&[])
+                    .iter()
+                    .filter_map(|j| decls.get(*j as usize).map(|d| d.name.name.clone()))
+                    .collect();
                 if let Some(d) = decls.get(i as usize) {
                     cycle.push(d.name.name.clone());
-                    self.err(CheckError::CyclicLet { span: d.name.span, cycle });
+                    self.err(CheckError::CyclicLet {
+                        span: d.name.span,
+                        cycle,
+                    });
                 }
                 return;
             }
@@ -552,7 +691,9 @@ impl<'a> Checker<'a> {
     fn scripts_body(&mut self, file: &ast::File) {
         for item in &file.items {
             let Item::Script(s) = item else { continue };
-            let Some(index) = self.scripts.iter().position(|d| d.name == s.name.name) else { continue };
+            let Some(index) = self.scripts.iter().position(|d| d.name == s.name.name) else {
+                continue;
+            };
             let parts = self.script_parts(&s.text);
             let fixed: usize = parts
                 .iter()
@@ -564,11 +705,19 @@ impl<'a> Checker<'a> {
             if let Some((max, _)) = s.max_chars {
                 let has_slots = parts.iter().any(|p| matches!(p, ScriptPart::Slot(_)));
                 if fixed > max as usize {
-                    self.err(CheckError::ScriptTooLong { span: s.text.span, length: fixed, max });
+                    self.err(CheckError::ScriptTooLong {
+                        span: s.text.span,
+                        length: fixed,
+                        max,
+                    });
                 } else if has_slots {
                     if let Some(worst) = self.worst_length(&parts) {
                         if worst > max as usize {
-                            self.err(CheckError::ScriptMayExceed { span: s.text.span, max, worst });
+                            self.err(CheckError::ScriptMayExceed {
+                                span: s.text.span,
+                                max,
+                                worst,
+                            });
                         }
                     }
                 }
@@ -610,7 +759,11 @@ impl<'a> Checker<'a> {
                 None => {
                     let candidates: Vec<String> = self.values.keys().cloned().collect();
                     let suggestion = did_you_mean(name, candidates.iter().map(String::as_str));
-                    self.err(CheckError::UnknownPlaceholder { span: text.span, name: name.to_string(), suggestion });
+                    self.err(CheckError::UnknownPlaceholder {
+                        span: text.span,
+                        name: name.to_string(),
+                        suggestion,
+                    });
                 }
             }
             rest = after.get(close + 1..).unwrap_or("");
@@ -653,6 +806,22 @@ impl<'a> Checker<'a> {
         }
         Some(total)
     }
+}
+
+/// The key a deadline is stored under in the output names.
+pub(crate) fn deadline_key(name: &str) -> String {
+    format!("\u{0}due:{name}")
+}
+
+/// Output names as the policy owner wrote them (for "did you mean").
+pub(crate) fn visible_names(keys: impl Iterator<Item = String>, deadlines: bool) -> Vec<String> {
+    keys.filter_map(|k| match k.strip_prefix("\u{0}due:") {
+        Some(d) if deadlines => Some(d.to_string()),
+        Some(_) => None,
+        None if deadlines => None,
+        None => Some(k),
+    })
+    .collect()
 }
 
 fn unescape_braces(s: &str) -> String {

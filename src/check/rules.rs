@@ -23,7 +23,12 @@ impl Checker<'_> {
             let indices: Vec<u32> = (next..next + count).collect();
             next += count;
             if let Some((_, first)) = names.get(&id.name) {
-                self.err(CheckError::Duplicate { span: id.span, first: *first, name: id.name.clone(), kind: "rule" });
+                self.err(CheckError::Duplicate {
+                    span: id.span,
+                    first: *first,
+                    name: id.name.clone(),
+                    kind: "rule",
+                });
                 continue;
             }
             names.insert(id.name.clone(), (indices, id.span));
@@ -67,7 +72,11 @@ impl Checker<'_> {
                 let Some((losers, _)) = names.get(&target.name) else {
                     let candidates: Vec<&str> = names.keys().map(String::as_str).collect();
                     let suggestion = did_you_mean(&target.name, candidates);
-                    self.err(CheckError::UnknownRule { span: target.span, name: target.name.clone(), suggestion });
+                    self.err(CheckError::UnknownRule {
+                        span: target.span,
+                        name: target.name.clone(),
+                        suggestion,
+                    });
                     continue;
                 };
                 for w in &winners {
@@ -88,8 +97,14 @@ impl Checker<'_> {
         }
         for (w, l, span) in &edges {
             if w == l {
-                let name = rules.get(*w as usize).map(|r| r.name.clone()).unwrap_or_default();
-                self.err(CheckError::OverrideCycle { span: *span, cycle: vec![name.clone(), name] });
+                let name = rules
+                    .get(*w as usize)
+                    .map(|r| r.name.clone())
+                    .unwrap_or_default();
+                self.err(CheckError::OverrideCycle {
+                    span: *span,
+                    cycle: vec![name.clone(), name],
+                });
                 continue;
             }
             if let Some(r) = rules.get_mut(*l as usize) {
@@ -114,7 +129,10 @@ impl Checker<'_> {
         for start in 0..rules.len() as u32 {
             let mut path = Vec::new();
             if let Some((span, cycle)) = dfs_cycle(start, &adj, &mut state, &mut path) {
-                let names = cycle.iter().filter_map(|i| rules.get(*i as usize).map(|r| r.name.clone())).collect();
+                let names = cycle
+                    .iter()
+                    .filter_map(|i| rules.get(*i as usize).map(|r| r.name.clone()))
+                    .collect();
                 self.err(CheckError::OverrideCycle { span, cycle: names });
                 return;
             }
@@ -141,21 +159,45 @@ impl Checker<'_> {
     }
 
     /// Resolves an output name for an effect; reports unknown names and wrong kinds.
-    pub(super) fn output(&mut self, id: &Ident, effect: &'static str, expected: &'static str, ok: impl Fn(OutputDecl) -> bool) -> Option<OutputDecl> {
-        match self.outputs.get(&id.name).copied() {
+    pub(super) fn output(
+        &mut self,
+        id: &Ident,
+        effect: &'static str,
+        expected: &'static str,
+        ok: impl Fn(OutputDecl) -> bool,
+    ) -> Option<OutputDecl> {
+        let is_due = effect == "due";
+        let key = if is_due {
+            super::deadline_key(&id.name)
+        } else {
+            id.name.clone()
+        };
+        match self.outputs.get(&key).copied() {
             Some((d, decl)) => {
                 if ok(d) {
-                    self.used_outputs.insert(id.name.clone());
+                    self.used_outputs.insert(key);
                     Some(d)
                 } else {
-                    self.err(CheckError::WrongOutputKind { span: id.span, name: id.name.clone(), effect, found: d.kind(), expected, decl });
+                    self.err(CheckError::WrongOutputKind {
+                        span: id.span,
+                        name: id.name.clone(),
+                        effect,
+                        found: d.kind(),
+                        expected,
+                        decl,
+                    });
                     None
                 }
             }
             None => {
-                let candidates: Vec<&str> = self.outputs.keys().map(String::as_str).collect();
-                let suggestion = did_you_mean(&id.name, candidates);
-                self.err(CheckError::UnknownOutput { span: id.span, name: id.name.clone(), effect, suggestion });
+                let candidates = super::visible_names(self.outputs.keys().cloned(), is_due);
+                let suggestion = did_you_mean(&id.name, candidates.iter().map(String::as_str));
+                self.err(CheckError::UnknownOutput {
+                    span: id.span,
+                    name: id.name.clone(),
+                    effect,
+                    suggestion,
+                });
                 None
             }
         }
@@ -170,17 +212,27 @@ impl Checker<'_> {
             match &e.kind {
                 EffectKind::Ask(ids) => {
                     for id in ids {
-                        if let Some(OutputDecl::Question(q)) = self.output(id, "ask", "a question", |d| matches!(d, OutputDecl::Question(_))) {
+                        if let Some(OutputDecl::Question(q)) =
+                            self.output(id, "ask", "a question", |d| {
+                                matches!(d, OutputDecl::Question(_))
+                            })
+                        {
                             out.push(CEffect::Ask(q));
                         }
                     }
                 }
                 EffectKind::Require(ids) => {
                     for id in ids {
-                        match self.output(id, "require", "an action or a ticket field", |d| matches!(d, OutputDecl::Action(_) | OutputDecl::Field(_))) {
+                        match self.output(id, "require", "an action or a ticket field", |d| {
+                            matches!(d, OutputDecl::Action(_) | OutputDecl::Field(_))
+                        }) {
                             Some(OutputDecl::Action(a)) => {
                                 if let Some(f) = forbidden.get(&a) {
-                                    self.err(CheckError::RequireAndForbid { span: *f, other: id.span, action: id.name.clone() });
+                                    self.err(CheckError::RequireAndForbid {
+                                        span: *f,
+                                        other: id.span,
+                                        action: id.name.clone(),
+                                    });
                                 }
                                 required.insert(a, id.span);
                                 out.push(CEffect::Require(a));
@@ -194,10 +246,18 @@ impl Checker<'_> {
                     let forbid = matches!(e.kind, EffectKind::Forbid(_));
                     let word = if forbid { "forbid" } else { "allow" };
                     for id in ids {
-                        if let Some(OutputDecl::Action(a)) = self.output(id, word, "an action", |d| matches!(d, OutputDecl::Action(_))) {
+                        if let Some(OutputDecl::Action(a)) =
+                            self.output(id, word, "an action", |d| {
+                                matches!(d, OutputDecl::Action(_))
+                            })
+                        {
                             if forbid {
                                 if let Some(r) = required.get(&a) {
-                                    self.err(CheckError::RequireAndForbid { span: id.span, other: *r, action: id.name.clone() });
+                                    self.err(CheckError::RequireAndForbid {
+                                        span: id.span,
+                                        other: *r,
+                                        action: id.name.clone(),
+                                    });
                                 }
                                 forbidden.insert(a, id.span);
                                 out.push(CEffect::Forbid(a));
@@ -209,26 +269,45 @@ impl Checker<'_> {
                 }
                 EffectKind::Say(ids) => {
                     for id in ids {
-                        if let Some(OutputDecl::Script(s)) = self.output(id, "say", "a script", |d| matches!(d, OutputDecl::Script(_))) {
+                        if let Some(OutputDecl::Script(s)) =
+                            self.output(id, "say", "a script", |d| {
+                                matches!(d, OutputDecl::Script(_))
+                            })
+                        {
                             out.push(CEffect::Say(s));
                         }
                     }
                 }
                 EffectKind::Set(id, value) => {
                     if let Some(first) = set.get(&id.name) {
-                        self.err(CheckError::SetTwice { span: id.span, other: *first, target: id.name.clone() });
+                        self.err(CheckError::SetTwice {
+                            span: id.span,
+                            other: *first,
+                            target: id.name.clone(),
+                        });
                     }
                     set.insert(id.name.clone(), id.span);
-                    let target = self.output(id, "set", "an outcome or a ticket field", |d| matches!(d, OutputDecl::Outcome(_) | OutputDecl::Field(_)));
+                    let target = self.output(id, "set", "an outcome or a ticket field", |d| {
+                        matches!(d, OutputDecl::Outcome(_) | OutputDecl::Field(_))
+                    });
                     let ty = match target {
-                        Some(OutputDecl::Outcome(o)) => self.outcomes.get(o as usize).map(|d| d.ty.clone()),
-                        Some(OutputDecl::Field(f)) => self.fields.get(f as usize).map(|d| d.ty.clone()),
+                        Some(OutputDecl::Outcome(o)) => {
+                            self.outcomes.get(o as usize).map(|d| d.ty.clone())
+                        }
+                        Some(OutputDecl::Field(f)) => {
+                            self.fields.get(f as usize).map(|d| d.ty.clone())
+                        }
                         _ => None,
                     };
                     let (c, t) = self.expr(value, ty.as_ref());
                     if let Some(ty) = &ty {
                         if !ty.accepts(&t) {
-                            self.err(CheckError::SetMismatch { span: value.span, target: id.name.clone(), expected: ty.clone(), found: t });
+                            self.err(CheckError::SetMismatch {
+                                span: value.span,
+                                target: id.name.clone(),
+                                expected: ty.clone(),
+                                found: t,
+                            });
                         }
                     }
                     match target {
@@ -237,36 +316,72 @@ impl Checker<'_> {
                         _ => {}
                     }
                 }
-                EffectKind::DueWithin { deadline, duration, after } => {
-                    let d = self.output(deadline, "due", "a deadline", |d| matches!(d, OutputDecl::Deadline(_)));
+                EffectKind::DueWithin {
+                    deadline,
+                    duration,
+                    after,
+                } => {
+                    let d = self.output(deadline, "due", "a deadline", |d| {
+                        matches!(d, OutputDecl::Deadline(_))
+                    });
                     let (dur, working) = match &duration.kind {
-                        ExprKind::Duration { amount, unit, working: true } => {
+                        ExprKind::Duration {
+                            amount,
+                            unit,
+                            working: true,
+                        } => {
                             if self.calendar.open.iter().all(Option::is_none) {
-                                self.err(CheckError::WorkingWithoutCalendar { span: duration.span });
+                                self.err(CheckError::WorkingWithoutCalendar {
+                                    span: duration.span,
+                                });
                             }
-                            (CExpr::Const(crate::value::Value::Duration(amount.saturating_mul(unit.seconds()))), true)
+                            (
+                                CExpr::Const(crate::value::Value::Duration(
+                                    amount.saturating_mul(unit.seconds()),
+                                )),
+                                true,
+                            )
                         }
                         _ => {
                             let (c, t) = self.expr(duration, None);
                             if !Type::Duration.accepts(&t) {
-                                self.err(CheckError::DueType { span: duration.span, expected: "a duration", found: t });
+                                self.err(CheckError::DueType {
+                                    span: duration.span,
+                                    expected: "a duration",
+                                    found: t,
+                                });
                             }
                             (c, false)
                         }
                     };
                     let (after_c, at) = self.expr(after, None);
                     if !Type::DateTime.accepts(&at) {
-                        self.err(CheckError::DueType { span: after.span, expected: "a date and time", found: at });
+                        self.err(CheckError::DueType {
+                            span: after.span,
+                            expected: "a date and time",
+                            found: at,
+                        });
                     }
                     if let Some(OutputDecl::Deadline(d)) = d {
-                        out.push(CEffect::DueWithin { deadline: d, duration: dur, working, after: after_c });
+                        out.push(CEffect::DueWithin {
+                            deadline: d,
+                            duration: dur,
+                            working,
+                            after: after_c,
+                        });
                     }
                 }
                 EffectKind::DueBy { deadline, at } => {
-                    let d = self.output(deadline, "due", "a deadline", |d| matches!(d, OutputDecl::Deadline(_)));
+                    let d = self.output(deadline, "due", "a deadline", |d| {
+                        matches!(d, OutputDecl::Deadline(_))
+                    });
                     let (c, t) = self.expr(at, None);
                     if !Type::DateTime.accepts(&t) {
-                        self.err(CheckError::DueType { span: at.span, expected: "a date and time", found: t });
+                        self.err(CheckError::DueType {
+                            span: at.span,
+                            expected: "a date and time",
+                            found: t,
+                        });
                     }
                     if let Some(OutputDecl::Deadline(d)) = d {
                         out.push(CEffect::DueBy { deadline: d, at: c });
@@ -285,7 +400,11 @@ impl Checker<'_> {
                                 Some(OpenTarget::Outcome(o))
                             }
                             Some((d, _)) => {
-                                self.err(CheckError::OpenBadTarget { span: id.span, name: id.name.clone(), kind: d.kind() });
+                                self.err(CheckError::OpenBadTarget {
+                                    span: id.span,
+                                    name: id.name.clone(),
+                                    kind: d.kind(),
+                                });
                                 None
                             }
                             None => {
@@ -294,7 +413,10 @@ impl Checker<'_> {
                             }
                         },
                     };
-                    out.push(CEffect::Open { target: t, reason: reason.value.clone() });
+                    out.push(CEffect::Open {
+                        target: t,
+                        reason: reason.value.clone(),
+                    });
                 }
             }
         }
@@ -316,7 +438,12 @@ pub(super) fn placeholder_rule(span: Span) -> RuleDef {
     }
 }
 
-fn dfs_cycle(node: u32, adj: &HashMap<u32, Vec<(u32, Span)>>, state: &mut [u8], path: &mut Vec<u32>) -> Option<(Span, Vec<u32>)> {
+fn dfs_cycle(
+    node: u32,
+    adj: &HashMap<u32, Vec<(u32, Span)>>,
+    state: &mut [u8],
+    path: &mut Vec<u32>,
+) -> Option<(Span, Vec<u32>)> {
     match state.get(node as usize) {
         Some(2) | None => return None,
         Some(1) => {

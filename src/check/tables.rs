@@ -16,6 +16,12 @@ enum Pred {
     Range(Value, Value, RangeKind, u32),
 }
 
+/// The constant tests of one cell (`None` when a cell is not constant).
+type CellPreds = Option<Vec<(bool, Pred)>>;
+
+/// The tests of every cell of one row.
+type RowPreds = Vec<Vec<(bool, Pred)>>;
+
 /// Most candidate points the gap analysis will enumerate.
 const MAX_POINTS: usize = 200_000;
 
@@ -26,7 +32,10 @@ impl Checker<'_> {
             Some(h) if h.name == "unique" => false,
             Some(h) if h.name == "first" => true,
             Some(h) => {
-                self.err(CheckError::UnknownHit { span: h.span, found: h.name.clone() });
+                self.err(CheckError::UnknownHit {
+                    span: h.span,
+                    found: h.name.clone(),
+                });
                 false
             }
         };
@@ -39,21 +48,36 @@ impl Checker<'_> {
             .outputs
             .iter()
             .map(|c| {
-                self.output(c, "table", "an action, question, script, ticket field or outcome", |d| !matches!(d, OutputDecl::Deadline(_)))
+                self.output(
+                    c,
+                    "table",
+                    "an action, question, script, ticket field or outcome",
+                    |d| !matches!(d, OutputDecl::Deadline(_)),
+                )
             })
             .collect();
 
         let mut rules = Vec::new();
         // Per row, per column: constant predicates (None when a cell is not constant).
-        let mut preds: Vec<Vec<Option<Vec<(bool, Pred)>>>> = Vec::new();
+        let mut preds: Vec<Vec<CellPreds>> = Vec::new();
         for (ri, row) in t.rows.iter().enumerate() {
             let n = ri + 1;
             if row.inputs.len() != t.inputs.len() {
-                self.err(CheckError::TableCellCount { span: row.span, expected: t.inputs.len(), found: row.inputs.len(), side: "condition" });
+                self.err(CheckError::TableCellCount {
+                    span: row.span,
+                    expected: t.inputs.len(),
+                    found: row.inputs.len(),
+                    side: "condition",
+                });
                 continue;
             }
             if row.outputs.len() != t.outputs.len() {
-                self.err(CheckError::TableCellCount { span: row.span, expected: t.outputs.len(), found: row.outputs.len(), side: "result" });
+                self.err(CheckError::TableCellCount {
+                    span: row.span,
+                    expected: t.outputs.len(),
+                    found: row.outputs.len(),
+                    side: "result",
+                });
                 continue;
             }
             let mut cond = when.clone();
@@ -78,7 +102,10 @@ impl Checker<'_> {
                 }
             }
             if effects.is_empty() {
-                self.err(CheckError::EmptyRule { span: row.span, rule: format!("{}[{n}]", t.name.name) });
+                self.err(CheckError::EmptyRule {
+                    span: row.span,
+                    rule: format!("{}[{n}]", t.name.name),
+                });
             }
             rules.push(RuleDef {
                 name: format!("{}[{n}]", t.name.name),
@@ -98,7 +125,12 @@ impl Checker<'_> {
         (rules, first)
     }
 
-    fn cell(&mut self, cell: &ast::InCell, col: &CExpr, ty: &Type) -> (Option<CExpr>, Option<Vec<(bool, Pred)>>) {
+    fn cell(
+        &mut self,
+        cell: &ast::InCell,
+        col: &CExpr,
+        ty: &Type,
+    ) -> (Option<CExpr>, Option<Vec<(bool, Pred)>>) {
         if cell.tests.is_empty() {
             return (None, Some(Vec::new()));
         }
@@ -143,7 +175,11 @@ impl Checker<'_> {
                     (c, p)
                 }
             };
-            let c = if test.negated { CExpr::Not(Box::new(c)) } else { c };
+            let c = if test.negated {
+                CExpr::Not(Box::new(c))
+            } else {
+                c
+            };
             preds = match (preds, p) {
                 (Some(mut v), Some(p)) => {
                     v.push((test.negated, p));
@@ -161,15 +197,28 @@ impl Checker<'_> {
 
     fn cell_type(&mut self, span: Span, column: &Type, found: &Type, equality: bool) {
         if column.unify(found).is_none() {
-            self.err(CheckError::CompareMismatch { span, op: "==", left: column.clone(), right: found.clone() });
+            self.err(CheckError::CompareMismatch {
+                span,
+                op: "==",
+                left: column.clone(),
+                right: found.clone(),
+            });
         } else if !equality && !column.is_ordered() {
-            self.err(CheckError::NotOrdered { span, ty: column.clone() });
+            self.err(CheckError::NotOrdered {
+                span,
+                ty: column.clone(),
+            });
         }
     }
 
     fn out_cell(&mut self, cell: &OutCell, col: &ast::Ident, decl: OutputDecl) -> Option<CEffect> {
         let bad = |me: &mut Self, kind: &'static str, allowed: &'static str| {
-            me.err(CheckError::TableBadCell { span: cell.span(), column: col.name.clone(), kind, allowed });
+            me.err(CheckError::TableBadCell {
+                span: cell.span(),
+                column: col.name.clone(),
+                kind,
+                allowed,
+            });
             None
         };
         match (decl, cell) {
@@ -179,45 +228,92 @@ impl Checker<'_> {
                 Verdict::Allowed => CEffect::Allow(a),
                 Verdict::Forbidden => CEffect::Forbid(a),
             }),
-            (OutputDecl::Action(_), _) => bad(self, "an action", "`required`, `allowed`, `forbidden` or `-`"),
+            (OutputDecl::Action(_), _) => bad(
+                self,
+                "an action",
+                "`required`, `allowed`, `forbidden` or `-`",
+            ),
             (OutputDecl::Question(q), OutCell::Ask(_)) => Some(CEffect::Ask(q)),
             (OutputDecl::Question(_), _) => bad(self, "a question", "`ask` or `-`"),
             (OutputDecl::Script(s), OutCell::Say(_)) => Some(CEffect::Say(s)),
             (OutputDecl::Script(_), _) => bad(self, "a script", "`say` or `-`"),
-            (OutputDecl::Field(f), OutCell::Verdict(Verdict::Required, _)) => Some(CEffect::RequireField(f)),
+            (OutputDecl::Field(f), OutCell::Verdict(Verdict::Required, _)) => {
+                Some(CEffect::RequireField(f))
+            }
             (OutputDecl::Field(f), OutCell::Value(e)) => {
-                let ty = self.fields.get(f as usize).map(|d| d.ty.clone()).unwrap_or(Type::Error);
+                let ty = self
+                    .fields
+                    .get(f as usize)
+                    .map(|d| d.ty.clone())
+                    .unwrap_or(Type::Error);
                 let (c, t) = self.expr(e, Some(&ty));
                 if !ty.accepts(&t) {
-                    self.err(CheckError::SetMismatch { span: e.span, target: col.name.clone(), expected: ty, found: t });
+                    self.err(CheckError::SetMismatch {
+                        span: e.span,
+                        target: col.name.clone(),
+                        expected: ty,
+                        found: t,
+                    });
                 }
                 Some(CEffect::SetField(f, c))
             }
             (OutputDecl::Field(_), _) => bad(self, "a ticket field", "`required`, a value or `-`"),
             (OutputDecl::Outcome(o), OutCell::Value(e)) => {
-                let ty = self.outcomes.get(o as usize).map(|d| d.ty.clone()).unwrap_or(Type::Error);
+                let ty = self
+                    .outcomes
+                    .get(o as usize)
+                    .map(|d| d.ty.clone())
+                    .unwrap_or(Type::Error);
                 let (c, t) = self.expr(e, Some(&ty));
                 if !ty.accepts(&t) {
-                    self.err(CheckError::SetMismatch { span: e.span, target: col.name.clone(), expected: ty, found: t });
+                    self.err(CheckError::SetMismatch {
+                        span: e.span,
+                        target: col.name.clone(),
+                        expected: ty,
+                        found: t,
+                    });
                 }
                 Some(CEffect::SetOutcome(o, c))
             }
             (OutputDecl::Outcome(_), _) => bad(self, "an outcome", "a value or `-`"),
-            (OutputDecl::Deadline(_), _) => bad(self, "a deadline", "nothing: set deadlines with `due` in a rule"),
+            (OutputDecl::Deadline(_), _) => bad(
+                self,
+                "a deadline",
+                "nothing: set deadlines with `due` in a rule",
+            ),
         }
     }
 
     /// Overlapping rows (for `hit unique`) and input combinations no row covers.
-    fn analyse_table(&mut self, t: &ast::TableDecl, inputs: &[(CExpr, Type)], preds: &[Vec<Option<Vec<(bool, Pred)>>>], first: bool) {
-        let Some(points) = inputs.iter().enumerate().map(|(ci, (_, ty))| self.candidates(ty, preds, ci)).collect::<Option<Vec<_>>>() else {
+    fn analyse_table(
+        &mut self,
+        t: &ast::TableDecl,
+        inputs: &[(CExpr, Type)],
+        preds: &[Vec<CellPreds>],
+        first: bool,
+    ) {
+        let Some(points) = inputs
+            .iter()
+            .enumerate()
+            .map(|(ci, (_, ty))| self.candidates(ty, preds, ci))
+            .collect::<Option<Vec<_>>>()
+        else {
             return;
         };
-        let rows: Option<Vec<Vec<Vec<(bool, Pred)>>>> = preds.iter().map(|r| r.iter().cloned().collect::<Option<Vec<_>>>()).collect();
+        let rows: Option<Vec<RowPreds>> = preds
+            .iter()
+            .map(|r| r.iter().cloned().collect::<Option<Vec<_>>>())
+            .collect();
         let Some(rows) = rows else { return };
         // Which candidate values of each column each row accepts.
         let accepts: Vec<Vec<Vec<bool>>> = rows
             .iter()
-            .map(|row| row.iter().zip(&points).map(|(cell, pts)| pts.iter().map(|v| cell_holds(cell, v)).collect()).collect())
+            .map(|row| {
+                row.iter()
+                    .zip(&points)
+                    .map(|(cell, pts)| pts.iter().map(|v| cell_holds(cell, v)).collect())
+                    .collect()
+            })
             .collect();
         if !first {
             'pairs: for b in 0..rows.len() {
@@ -230,24 +326,42 @@ impl Checker<'_> {
                         .collect();
                     if let Some(w) = witness {
                         let example = self.describe_point(t, &points, &w);
-                        let (span, other) = (t.rows.get(b).map(|r| r.span).unwrap_or(t.span), t.rows.get(a).map(|r| r.span).unwrap_or(t.span));
-                        self.err(CheckError::TableOverlap { span, other, row: b + 1, other_row: a + 1, example });
+                        let (span, other) = (
+                            t.rows.get(b).map(|r| r.span).unwrap_or(t.span),
+                            t.rows.get(a).map(|r| r.span).unwrap_or(t.span),
+                        );
+                        self.err(CheckError::TableOverlap {
+                            span,
+                            other,
+                            row: b + 1,
+                            other_row: a + 1,
+                            example,
+                        });
                         break 'pairs;
                     }
                 }
             }
         }
         // Gaps: enumerate the product of candidate points, bounded.
-        let total = points.iter().try_fold(1usize, |acc, p| acc.checked_mul(p.len().max(1)));
+        let total = points
+            .iter()
+            .try_fold(1usize, |acc, p| acc.checked_mul(p.len().max(1)));
         if total.is_none_or(|n| n > MAX_POINTS) || points.is_empty() {
             return;
         }
         let mut idx = vec![0usize; points.len()];
         loop {
-            let covered = accepts.iter().any(|row| row.iter().zip(&idx).all(|(col, i)| col.get(*i).copied().unwrap_or(false)));
+            let covered = accepts.iter().any(|row| {
+                row.iter()
+                    .zip(&idx)
+                    .all(|(col, i)| col.get(*i).copied().unwrap_or(false))
+            });
             if !covered {
                 let example = self.describe_point(t, &points, &idx);
-                self.err(CheckError::TableGap { span: t.name.span, example });
+                self.err(CheckError::TableGap {
+                    span: t.name.span,
+                    example,
+                });
                 return;
             }
             let mut c = 0;
@@ -264,7 +378,7 @@ impl Checker<'_> {
     }
 
     /// Values of one column that between them meet every region the cells can tell apart.
-    fn candidates(&self, ty: &Type, preds: &[Vec<Option<Vec<(bool, Pred)>>>], column: usize) -> Option<Vec<Value>> {
+    fn candidates(&self, ty: &Type, preds: &[Vec<CellPreds>], column: usize) -> Option<Vec<Value>> {
         let consts: Vec<Value> = preds
             .iter()
             .filter_map(|r| r.get(column))
@@ -280,12 +394,20 @@ impl Checker<'_> {
                 let n = self.enums.get(*ei as usize)?.variants.len() as u32;
                 (0..n).map(|v| Value::Enum(*ei, v)).collect()
             }
-            Type::Int | Type::Date | Type::DateTime | Type::Time | Type::Duration | Type::Decimal => {
+            Type::Int
+            | Type::Date
+            | Type::DateTime
+            | Type::Time
+            | Type::Duration
+            | Type::Decimal => {
                 let mut v = Vec::new();
                 for c in &consts {
                     v.extend([bump(c, -1), c.clone(), bump(c, 1)]);
                 }
-                if let Some(lowest) = consts.iter().min_by(|a, b| a.compare(b).unwrap_or(std::cmp::Ordering::Equal)) {
+                if let Some(lowest) = consts
+                    .iter()
+                    .min_by(|a, b| a.compare(b).unwrap_or(std::cmp::Ordering::Equal))
+                {
                     v.push(bump(lowest, -1000));
                 }
                 if let Type::Time = ty {
@@ -337,7 +459,14 @@ impl Checker<'_> {
             Value::Time(t) => crate::time::format_time(*t),
             Value::DateTime(s) => crate::time::format_instant(*s, self.calendar.zone.offset_at(*s)),
             Value::Duration(d) => crate::time::format_duration(*d),
-            Value::List(items) => format!("[{}]", items.iter().map(|i| self.show(i)).collect::<Vec<_>>().join(", ")),
+            Value::List(items) => format!(
+                "[{}]",
+                items
+                    .iter()
+                    .map(|i| self.show(i))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         }
     }
 }

@@ -13,26 +13,50 @@ fn why(b: &[Because]) -> String {
 
 pub fn decision(d: &Decision) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "{} {}", d.policy.id, d.policy.title.as_deref().unwrap_or(""));
+    let _ = writeln!(
+        s,
+        "{} {}",
+        d.policy.id,
+        d.policy.title.as_deref().unwrap_or("")
+    );
     if matches!(d.validity.status, "expired" | "not_yet_valid") {
-        let _ = writeln!(s, "!! this policy is {} at {}: do not follow it for a live call", d.validity.status.replace('_', " "), d.at.as_deref().unwrap_or("?"));
+        let _ = writeln!(
+            s,
+            "!! this policy is {} at {}: do not follow it for a live call",
+            d.validity.status.replace('_', " "),
+            d.at.as_deref().unwrap_or("?")
+        );
     }
     if !d.questions.is_empty() {
         let _ = writeln!(s, "\nAsk:");
         for q in &d.questions {
-            let mark = if q.must_be_correct { " (must be answered correctly)" } else { "" };
+            let mark = if q.must_be_correct {
+                " (must be answered correctly)"
+            } else {
+                ""
+            };
             let _ = writeln!(s, "  [{}] {}{mark}{}", q.status, q.text, why(&q.because));
         }
     }
     let _ = writeln!(s, "\nActions:");
     for a in &d.actions {
         let extra = a.reason.map(|r| format!(" ({r})")).unwrap_or_default();
-        let _ = writeln!(s, "  {:<10} {}{extra}{}", a.verdict, a.text, why(&a.because));
+        let _ = writeln!(
+            s,
+            "  {:<10} {}{extra}{}",
+            a.verdict,
+            a.text,
+            why(&a.because)
+        );
     }
     if !d.ticket_fields.is_empty() {
         let _ = writeln!(s, "\nTicket fields:");
         for f in &d.ticket_fields {
-            let v = f.value.as_ref().map(|v| format!(" = {v}")).unwrap_or_default();
+            let v = f
+                .value
+                .as_ref()
+                .map(|v| format!(" = {v}"))
+                .unwrap_or_default();
             let _ = writeln!(s, "  [{}] {}{v}{}", f.status, f.label, why(&f.because));
         }
     }
@@ -51,7 +75,13 @@ pub fn decision(d: &Decision) -> String {
         }
     }
     for dl in &d.deadlines {
-        let _ = writeln!(s, "\nDeadline: {} {}{}", dl.label, dl.due.as_deref().unwrap_or("(undecided)"), why(&dl.because));
+        let _ = writeln!(
+            s,
+            "\nDeadline: {} {}{}",
+            dl.label,
+            dl.due.as_deref().unwrap_or("(undecided)"),
+            why(&dl.because)
+        );
     }
     for o in &d.open {
         let _ = writeln!(s, "\nOpen point: {}{}", o.reason, why(&o.because));
@@ -59,7 +89,12 @@ pub fn decision(d: &Decision) -> String {
     if !d.pending.is_empty() {
         let _ = writeln!(s, "\nStill to ask:");
         for p in &d.pending {
-            let _ = writeln!(s, "  {} — {}", p.fact, p.question.as_deref().or(p.label.as_deref()).unwrap_or(""));
+            let _ = writeln!(
+                s,
+                "  {} — {}",
+                p.fact,
+                p.question.as_deref().or(p.label.as_deref()).unwrap_or("")
+            );
         }
     }
     for w in &d.warnings {

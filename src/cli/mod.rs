@@ -75,8 +75,17 @@ pub fn run() -> i32 {
         }
     };
     match cli.command {
-        Command::Check { paths, format, today } => check(paths, format, today),
-        Command::Eval { policy, case, at, format } => eval(&policy, &case, at.as_deref(), format),
+        Command::Check {
+            paths,
+            format,
+            today,
+        } => check(paths, format, today),
+        Command::Eval {
+            policy,
+            case,
+            at,
+            format,
+        } => eval(&policy, &case, at.as_deref(), format),
         Command::Test { paths } => test(paths),
         Command::Schema { policy } => schema(&policy),
     }
@@ -94,11 +103,16 @@ fn color() -> bool {
 
 /// The .pol files named by the paths (folders searched recursively, sorted).
 fn policy_files(paths: Vec<PathBuf>) -> Result<Vec<PathBuf>, String> {
-    let paths = if paths.is_empty() { vec![PathBuf::from("policies")] } else { paths };
+    let paths = if paths.is_empty() {
+        vec![PathBuf::from("policies")]
+    } else {
+        paths
+    };
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
-            collect(&p, &mut out).map_err(|e| format!("cannot read folder `{}`: {e}", p.display()))?;
+            collect(&p, &mut out)
+                .map_err(|e| format!("cannot read folder `{}`: {e}", p.display()))?;
         } else if p.is_file() {
             out.push(p);
         } else {
@@ -109,7 +123,9 @@ fn policy_files(paths: Vec<PathBuf>) -> Result<Vec<PathBuf>, String> {
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
     entries.sort();
     for p in entries {
         if p.is_dir() {
@@ -124,12 +140,15 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 fn read(path: &Path) -> Result<String, String> {
     std::fs::read(path)
         .map_err(|e| format!("cannot read `{}`: {e}", path.display()))
-        .and_then(|b| String::from_utf8(b).map_err(|_| format!("`{}` is not UTF-8 text", path.display())))
+        .and_then(|b| {
+            String::from_utf8(b).map_err(|_| format!("`{}` is not UTF-8 text", path.display()))
+        })
 }
 
 fn today_days(today: Option<&str>) -> Result<i32, String> {
     match today {
-        Some(t) => crate::time::parse_date(t).ok_or_else(|| format!("`{t}` is not a date such as 2025-06-30")),
+        Some(t) => crate::time::parse_date(t)
+            .ok_or_else(|| format!("`{t}` is not a date such as 2025-06-30")),
         None => {
             let secs = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
@@ -141,7 +160,13 @@ fn today_days(today: Option<&str>) -> Result<i32, String> {
 }
 
 /// Compiles one file; prints its diagnostics. `None` when it has errors.
-fn load(path: &Path, source: &str, today: Option<i32>, format: Format, json_out: &mut Vec<serde_json::Value>) -> Result<Compiled, usize> {
+fn load(
+    path: &Path,
+    source: &str,
+    today: Option<i32>,
+    format: Format,
+    json_out: &mut Vec<serde_json::Value>,
+) -> Result<Compiled, usize> {
     let name = path.display().to_string();
     let result = crate::compile_at(source, &name, today);
     let diags: &[Diagnostic] = match &result {
@@ -177,11 +202,18 @@ fn check(paths: Vec<PathBuf>, format: Format, today: Option<String>) -> i32 {
         }
     }
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&json_out).unwrap_or_default()),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&json_out).unwrap_or_default()
+        ),
         Format::Human => eprintln!(
             "checked {} {}: {errors} {}, {warnings} {}",
             files.len(),
-            if files.len() == 1 { "policy" } else { "policies" },
+            if files.len() == 1 {
+                "policy"
+            } else {
+                "policies"
+            },
             if errors == 1 { "error" } else { "errors" },
             if warnings == 1 { "warning" } else { "warnings" }
         ),
@@ -215,7 +247,11 @@ fn eval(policy_path: &Path, case: &str, at: Option<&str>, format: Format) -> i32
         None => None,
         Some(t) => match compiled.policy.parse_at(t) {
             Some(i) => Some(i),
-            None => return usage_error(format!("`{t}` is not a date and time such as 2025-04-29T10:30+07:00")),
+            None => {
+                return usage_error(format!(
+                    "`{t}` is not a date and time such as 2025-04-29T10:30+07:00"
+                ))
+            }
         },
     };
     match compiled.policy.evaluate_json(&case_text, at) {
@@ -229,7 +265,11 @@ fn eval(policy_path: &Path, case: &str, at: Option<&str>, format: Format) -> i32
             0
         }
         Err(e) => {
-            let src = if case == "-" { "<stdin>".to_string() } else { case.to_string() };
+            let src = if case == "-" {
+                "<stdin>".to_string()
+            } else {
+                case.to_string()
+            };
             match format {
                 Format::Json => {
                     let j = serde_json::json!({
@@ -239,7 +279,10 @@ fn eval(policy_path: &Path, case: &str, at: Option<&str>, format: Format) -> i32
                 }
                 Format::Human => {}
             }
-            eprintln!("error[{}]: bad case record {src} at {}: {}\n  expected: {}\n  found: {}", e.code, e.path, e.message, e.expected, e.found);
+            eprintln!(
+                "error[{}]: bad case record {src} at {}: {}\n  expected: {}\n  found: {}",
+                e.code, e.path, e.message, e.expected, e.found
+            );
             2
         }
     }
@@ -261,7 +304,11 @@ fn test(paths: Vec<PathBuf>) -> i32 {
         let compiled = match load(f, &source, None, Format::Human, &mut sink) {
             Ok(c) => c,
             Err(_) => {
-                let _ = writeln!(out, "FAILED {}: the policy has errors, no example can run", f.display());
+                let _ = writeln!(
+                    out,
+                    "FAILED {}: the policy has errors, no example can run",
+                    f.display()
+                );
                 failed += 1;
                 continue;
             }
@@ -291,7 +338,11 @@ fn schema(policy_path: &Path) -> i32 {
     let mut sink = Vec::new();
     match load(policy_path, &source, None, Format::Human, &mut sink) {
         Ok(c) => {
-            println!("{}", serde_json::to_string_pretty(&crate::schema::case_schema(&c.policy)).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&crate::schema::case_schema(&c.policy))
+                    .unwrap_or_default()
+            );
             0
         }
         Err(_) => 1,

@@ -17,14 +17,20 @@ pub fn add_working(cal: &Calendar, start: i64, duration: i64) -> i64 {
         let secs = local.rem_euclid(SECONDS_PER_DAY);
         let weekday = crate::time::weekday(day as i32) as usize;
         let closed = cal.closed.binary_search(&(day as i32)).is_ok();
-        let hours = if closed { None } else { cal.open.get(weekday - 1).copied().flatten() };
+        let hours = if closed {
+            None
+        } else {
+            cal.open.get(weekday - 1).copied().flatten()
+        };
         if let Some((open, close)) = hours {
             let (open, close) = (i64::from(open), i64::from(close));
             let from = secs.max(open);
             if from < close {
                 let available = close - from;
                 if remaining <= available {
-                    return cal.zone.instant_of_local(day * SECONDS_PER_DAY + from + remaining);
+                    return cal
+                        .zone
+                        .instant_of_local(day * SECONDS_PER_DAY + from + remaining);
                 }
                 remaining -= available;
             }
@@ -40,7 +46,11 @@ mod tests {
     use crate::time::{parse_datetime, Zone};
 
     fn cal() -> Calendar {
-        let mut c = Calendar { zone: Zone::parse("+07:00").unwrap_or_else(Zone::utc), declared: true, ..Calendar::default() };
+        let mut c = Calendar {
+            zone: Zone::parse("+07:00").unwrap_or_else(Zone::utc),
+            declared: true,
+            ..Calendar::default()
+        };
         for d in 0..5 {
             c.open[d] = Some((8 * 3600, 17 * 3600));
         }
@@ -57,10 +67,16 @@ mod tests {
         let c = cal();
         // Friday 16:00 + 2 working hours = Monday 09:00.
         let due = add_working(&c, at("2025-05-02T16:00+07:00"), 2 * 3600);
-        assert_eq!(crate::time::format_instant(due, 7 * 3600), "2025-05-05T09:00:00+07:00");
+        assert_eq!(
+            crate::time::format_instant(due, 7 * 3600),
+            "2025-05-05T09:00:00+07:00"
+        );
         // Saturday: counting starts Monday 08:00.
         let due = add_working(&c, at("2025-05-03T10:00+07:00"), 3600);
-        assert_eq!(crate::time::format_instant(due, 7 * 3600), "2025-05-05T09:00:00+07:00");
+        assert_eq!(
+            crate::time::format_instant(due, 7 * 3600),
+            "2025-05-05T09:00:00+07:00"
+        );
     }
 
     #[test]
@@ -68,6 +84,9 @@ mod tests {
         let mut c = cal();
         c.closed = vec![crate::time::parse_date("2025-05-05").unwrap_or(0)];
         let due = add_working(&c, at("2025-05-02T16:00+07:00"), 2 * 3600);
-        assert_eq!(crate::time::format_instant(due, 7 * 3600), "2025-05-06T09:00:00+07:00");
+        assert_eq!(
+            crate::time::format_instant(due, 7 * 3600),
+            "2025-05-06T09:00:00+07:00"
+        );
     }
 }

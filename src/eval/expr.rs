@@ -4,7 +4,7 @@ use super::value3::{and, not, or, Deps, V};
 use super::Env;
 use crate::check::ir::{Builtin, CExpr, RangeKind, Slot};
 use crate::syntax::ast::{ArithOp, CmpOp};
-use crate::time::{SECONDS_PER_DAY};
+use crate::time::SECONDS_PER_DAY;
 use crate::value::Value;
 use rust_decimal::Decimal;
 use std::sync::Arc;
@@ -23,7 +23,11 @@ impl Env<'_> {
         match e {
             CExpr::Const(v) => V::Known(v.clone()),
             CExpr::Slot(Slot::Fact(i)) => self.fact(*i as usize),
-            CExpr::Slot(Slot::Let(i)) => self.lets.get(*i as usize).cloned().unwrap_or(V::Unknown(Deps::default())),
+            CExpr::Slot(Slot::Let(i)) => self
+                .lets
+                .get(*i as usize)
+                .cloned()
+                .unwrap_or(V::Unknown(Deps::default())),
             CExpr::Now => match self.at {
                 Some(t) => V::Known(Value::DateTime(t)),
                 None => V::Unknown(Deps::one(self.time_bit())),
@@ -58,7 +62,12 @@ impl Env<'_> {
                 match arith(*op, &x, &y) {
                     Some(v) => V::Known(v),
                     None => {
-                        self.runtime_error(format!("cannot compute {} {} {}", self.show(&x), op.symbol(), self.show(&y)));
+                        self.runtime_error(format!(
+                            "cannot compute {} {} {}",
+                            self.show(&x),
+                            op.symbol(),
+                            self.show(&y)
+                        ));
                         V::Unknown(Deps::default())
                     }
                 }
@@ -69,7 +78,11 @@ impl Env<'_> {
                 Value::Duration(d) => V::Known(Value::Duration(d.saturating_neg())),
                 _ => V::Unknown(Deps::default()),
             },
-            CExpr::In { value, items, negated } => {
+            CExpr::In {
+                value,
+                items,
+                negated,
+            } => {
                 let v = known!(self.eval(value));
                 let mut unknown: Option<Deps> = None;
                 for it in items {
@@ -87,7 +100,11 @@ impl Env<'_> {
                     None => V::Known(Value::Bool(*negated)),
                 }
             }
-            CExpr::InCollection { value, collection, negated } => {
+            CExpr::InCollection {
+                value,
+                collection,
+                negated,
+            } => {
                 let (v, c) = match both(self.eval(value), self.eval(collection)) {
                     Ok(p) => p,
                     Err(u) => return u,
@@ -98,7 +115,14 @@ impl Env<'_> {
                 };
                 V::Known(Value::Bool(hit != *negated))
             }
-            CExpr::InRange { value, lo, hi, kind, hi_slack, negated } => {
+            CExpr::InRange {
+                value,
+                lo,
+                hi,
+                kind,
+                hi_slack,
+                negated,
+            } => {
                 let v = self.eval(value);
                 let l = self.eval(lo);
                 let h = self.eval(hi);
@@ -114,7 +138,9 @@ impl Env<'_> {
                         return V::Unknown(d);
                     }
                 };
-                V::Known(Value::Bool(in_range(&v, &l, &h, *kind, *hi_slack) != *negated))
+                V::Known(Value::Bool(
+                    in_range(&v, &l, &h, *kind, *hi_slack) != *negated,
+                ))
             }
             CExpr::IsAnswered(f, answered) => match self.case.get(*f as usize) {
                 Some(super::FactValue::Absent) | None => V::Unknown(Deps::one(*f as usize)),
@@ -168,7 +194,9 @@ impl Env<'_> {
             B::Trim => text(0).map(|t| Value::Text(t.trim().into())),
             B::Digits => text(0).map(|t| Value::Text(crate::builtins::digits(&t).into())),
             B::Contains => match (arg(0), arg(1)) {
-                (Some(Value::Text(a)), Some(Value::Text(b))) => Some(Value::Bool(a.contains(b.as_ref()))),
+                (Some(Value::Text(a)), Some(Value::Text(b))) => {
+                    Some(Value::Bool(a.contains(b.as_ref())))
+                }
                 (Some(Value::List(l)), Some(x)) => Some(Value::Bool(l.iter().any(|i| i.equals(x)))),
                 _ => None,
             },
@@ -181,7 +209,9 @@ impl Env<'_> {
                 _ => None,
             },
             B::EditDistance => match (text(0), text(1)) {
-                (Some(a), Some(b)) => Some(Value::Int(crate::builtins::edit_distance(&a, &b) as i64)),
+                (Some(a), Some(b)) => {
+                    Some(Value::Int(crate::builtins::edit_distance(&a, &b) as i64))
+                }
                 _ => None,
             },
             B::Abs => match arg(0) {
@@ -193,7 +223,11 @@ impl Env<'_> {
             B::Min | B::Max => match (arg(0), arg(1)) {
                 (Some(a), Some(b)) => {
                     let a_first = a.compare(b).is_some_and(|o| o.is_le());
-                    Some(if (f == B::Min) == a_first { a.clone() } else { b.clone() })
+                    Some(if (f == B::Min) == a_first {
+                        a.clone()
+                    } else {
+                        b.clone()
+                    })
                 }
                 _ => None,
             },
@@ -220,12 +254,16 @@ impl Env<'_> {
                 })
             }
             B::Weekday => match arg(0) {
-                Some(Value::DateTime(t)) => Some(Value::Int(i64::from(crate::time::weekday(self.local_date(*t))))),
+                Some(Value::DateTime(t)) => Some(Value::Int(i64::from(crate::time::weekday(
+                    self.local_date(*t),
+                )))),
                 Some(Value::Date(d)) => Some(Value::Int(i64::from(crate::time::weekday(*d)))),
                 _ => None,
             },
             B::DaysBetween => match (arg(0), arg(1)) {
-                (Some(Value::Date(a)), Some(Value::Date(b))) => Some(Value::Int(i64::from(*b) - i64::from(*a))),
+                (Some(Value::Date(a)), Some(Value::Date(b))) => {
+                    Some(Value::Int(i64::from(*b) - i64::from(*a)))
+                }
                 _ => None,
             },
         };
@@ -301,7 +339,8 @@ pub fn arith(op: ArithOp, a: &Value, b: &Value) -> Option<Value> {
         }
         (Add, Duration(x), Duration(y)) => Duration(x.checked_add(*y)?),
         (Sub, Duration(x), Duration(y)) => Duration(x.checked_sub(*y)?),
-        (Mul, Duration(x), n @ (Int(_) | Decimal(_))) | (Mul, n @ (Int(_) | Decimal(_)), Duration(x)) => {
+        (Mul, Duration(x), n @ (Int(_) | Decimal(_)))
+        | (Mul, n @ (Int(_) | Decimal(_)), Duration(x)) => {
             let r = rust_decimal::Decimal::from(*x).checked_mul(dec(n)?)?;
             Duration(i64::try_from(r.round()).ok()?)
         }
@@ -309,11 +348,19 @@ pub fn arith(op: ArithOp, a: &Value, b: &Value) -> Option<Value> {
             let r = rust_decimal::Decimal::from(*x).checked_div(dec(n)?)?;
             Duration(i64::try_from(r.round()).ok()?)
         }
-        (Div, Duration(x), Duration(y)) => Decimal(rust_decimal::Decimal::from(*x).checked_div(rust_decimal::Decimal::from(*y))?),
-        (Add, Date(d), Duration(s)) | (Add, Duration(s), Date(d)) => Date(d.checked_add(i32::try_from(s.div_euclid(SECONDS_PER_DAY)).ok()?)?),
-        (Sub, Date(d), Duration(s)) => Date(d.checked_sub(i32::try_from(s.div_euclid(SECONDS_PER_DAY)).ok()?)?),
+        (Div, Duration(x), Duration(y)) => {
+            Decimal(rust_decimal::Decimal::from(*x).checked_div(rust_decimal::Decimal::from(*y))?)
+        }
+        (Add, Date(d), Duration(s)) | (Add, Duration(s), Date(d)) => {
+            Date(d.checked_add(i32::try_from(s.div_euclid(SECONDS_PER_DAY)).ok()?)?)
+        }
+        (Sub, Date(d), Duration(s)) => {
+            Date(d.checked_sub(i32::try_from(s.div_euclid(SECONDS_PER_DAY)).ok()?)?)
+        }
         (Sub, Date(x), Date(y)) => Duration((i64::from(*x) - i64::from(*y)) * SECONDS_PER_DAY),
-        (Add, DateTime(t), Duration(s)) | (Add, Duration(s), DateTime(t)) => DateTime(t.checked_add(*s)?),
+        (Add, DateTime(t), Duration(s)) | (Add, Duration(s), DateTime(t)) => {
+            DateTime(t.checked_add(*s)?)
+        }
         (Sub, DateTime(t), Duration(s)) => DateTime(t.checked_sub(*s)?),
         (Sub, DateTime(x), DateTime(y)) => Duration(x.checked_sub(*y)?),
         (Add, Time(t), Duration(s)) => Time((i64::from(*t) + s).rem_euclid(SECONDS_PER_DAY) as u32),

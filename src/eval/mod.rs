@@ -35,7 +35,9 @@ pub struct Case {
 
 impl Case {
     pub fn empty(policy: &Policy) -> Case {
-        Case { slots: vec![FactValue::Absent; policy.facts.len()] }
+        Case {
+            slots: vec![FactValue::Absent; policy.facts.len()],
+        }
     }
 }
 
@@ -67,7 +69,10 @@ impl Env<'_> {
 
     fn runtime_error(&mut self, message: String) {
         if !self.warnings.iter().any(|w| w.message == message) {
-            self.warnings.push(WarningOut { code: "W0102", message });
+            self.warnings.push(WarningOut {
+                code: "W0102",
+                message,
+            });
         }
     }
 
@@ -87,7 +92,13 @@ const OPEN: usize = 3;
 
 /// Evaluates a policy on a case at an evaluation time (seconds since the epoch).
 pub fn evaluate(policy: &Policy, case: &Case, at: Option<i64>) -> Decision {
-    let mut env = Env { policy, case: &case.slots, at, lets: Vec::with_capacity(policy.lets.len()), warnings: Vec::new() };
+    let mut env = Env {
+        policy,
+        case: &case.slots,
+        at,
+        lets: Vec::with_capacity(policy.lets.len()),
+        warnings: Vec::new(),
+    };
     for l in &policy.lets {
         let v = env.eval(&l.expr);
         env.lets.push(v);
@@ -140,7 +151,9 @@ fn window_check(from: Option<i32>, until: Option<i32>, at: Option<i64>, env: &En
         None => V::Unknown(Deps::one(env.time_bit())),
         Some(t) => {
             let d = env.local_date(t);
-            V::Known(Value::Bool(from.is_none_or(|f| d >= f) && until.is_none_or(|u| d <= u)))
+            V::Known(Value::Bool(
+                from.is_none_or(|f| d >= f) && until.is_none_or(|u| d <= u),
+            ))
         }
     }
 }
@@ -155,7 +168,11 @@ fn because(policy: &Policy, rules: impl IntoIterator<Item = u32>) -> Vec<Because
     rules
         .into_iter()
         .filter_map(|i| policy.rules.get(i as usize))
-        .map(|r| Because { rule: r.name.clone(), at: r.location.clone(), quote: r.quote.clone() })
+        .map(|r| Because {
+            rule: r.name.clone(),
+            at: r.location.clone(),
+            quote: r.quote.clone(),
+        })
         .collect()
 }
 
@@ -166,15 +183,21 @@ fn build(env: &mut Env, effective: &[V], window: V) -> Decision {
     let mut asks: Vec<Vec<Contrib>> = (0..policy.questions.len()).map(|_| Vec::new()).collect();
     let mut says: Vec<Vec<Contrib>> = (0..policy.scripts.len()).map(|_| Vec::new()).collect();
     let mut field_req: Vec<Vec<Contrib>> = (0..policy.fields.len()).map(|_| Vec::new()).collect();
-    let mut field_val: Vec<Vec<(Contrib, V)>> = (0..policy.fields.len()).map(|_| Vec::new()).collect();
-    let mut outcome_val: Vec<Vec<(Contrib, V)>> = (0..policy.outcomes.len()).map(|_| Vec::new()).collect();
-    let mut outcome_open: Vec<Vec<Contrib>> = (0..policy.outcomes.len()).map(|_| Vec::new()).collect();
-    let mut dues: Vec<Vec<(Contrib, V)>> = (0..policy.deadlines.len()).map(|_| Vec::new()).collect();
+    let mut field_val: Vec<Vec<(Contrib, V)>> =
+        (0..policy.fields.len()).map(|_| Vec::new()).collect();
+    let mut outcome_val: Vec<Vec<(Contrib, V)>> =
+        (0..policy.outcomes.len()).map(|_| Vec::new()).collect();
+    let mut outcome_open: Vec<Vec<Contrib>> =
+        (0..policy.outcomes.len()).map(|_| Vec::new()).collect();
+    let mut dues: Vec<Vec<(Contrib, V)>> =
+        (0..policy.deadlines.len()).map(|_| Vec::new()).collect();
     let mut opens: Vec<OpenOut> = Vec::new();
     let mut open_pending: Vec<Deps> = Vec::new();
 
     for (ri, r) in policy.rules.iter().enumerate() {
-        let Some(eff) = effective.get(ri) else { continue };
+        let Some(eff) = effective.get(ri) else {
+            continue;
+        };
         if eff.is_false() {
             continue;
         }
@@ -196,13 +219,22 @@ fn build(env: &mut Env, effective: &[V], window: V) -> Decision {
                     let v = env.eval(v);
                     push(&mut outcome_val, *o, (c, v));
                 }
-                CEffect::DueWithin { deadline, duration, working, after } => {
+                CEffect::DueWithin {
+                    deadline,
+                    duration,
+                    working,
+                    after,
+                } => {
                     let d = env.eval(duration);
                     let a = env.eval(after);
                     let v = match (d, a) {
                         (V::Known(Value::Duration(d)), V::Known(Value::DateTime(t))) => {
                             if *working {
-                                V::Known(Value::DateTime(calendar::add_working(&policy.calendar, t, d)))
+                                V::Known(Value::DateTime(calendar::add_working(
+                                    &policy.calendar,
+                                    t,
+                                    d,
+                                )))
                             } else {
                                 V::Known(Value::DateTime(t.saturating_add(d)))
                             }
@@ -229,8 +261,20 @@ fn build(env: &mut Env, effective: &[V], window: V) -> Decision {
                     match eff {
                         V::Known(_) => opens.push(OpenOut {
                             target: target.map(|t| match t {
-                                OpenTarget::Action(a) => format!("actions.{}", policy.actions.get(a as usize).map_or("", |x| x.name.as_str())),
-                                OpenTarget::Outcome(o) => format!("outcomes.{}", policy.outcomes.get(o as usize).map_or("", |x| x.name.as_str())),
+                                OpenTarget::Action(a) => format!(
+                                    "actions.{}",
+                                    policy
+                                        .actions
+                                        .get(a as usize)
+                                        .map_or("", |x| x.name.as_str())
+                                ),
+                                OpenTarget::Outcome(o) => format!(
+                                    "outcomes.{}",
+                                    policy
+                                        .outcomes
+                                        .get(o as usize)
+                                        .map_or("", |x| x.name.as_str())
+                                ),
                             }),
                             reason: reason.clone(),
                             because: because(policy, [rule]),
@@ -291,7 +335,10 @@ fn build(env: &mut Env, effective: &[V], window: V) -> Decision {
             if length > max as usize && missing.is_empty() {
                 env.warnings.push(WarningOut {
                     code: "W0101",
-                    message: format!("script `{}` is {length} characters long, more than its limit of {max}", s.name),
+                    message: format!(
+                        "script `{}` is {length} characters long, more than its limit of {max}",
+                        s.name
+                    ),
                 });
             }
         }
@@ -312,8 +359,17 @@ fn build(env: &mut Env, effective: &[V], window: V) -> Decision {
         let req = field_req.get(fi).map(Vec::as_slice).unwrap_or(&[]);
         let vals = field_val.get(fi).map(Vec::as_slice).unwrap_or(&[]);
         // A prescribed value also makes the field mandatory.
-        let mut all: Vec<Contrib> = req.iter().map(|c| Contrib { rule: c.rule, eff: c.eff }).collect();
-        all.extend(vals.iter().map(|(c, _)| Contrib { rule: c.rule, eff: c.eff }));
+        let mut all: Vec<Contrib> = req
+            .iter()
+            .map(|c| Contrib {
+                rule: c.rule,
+                eff: c.eff,
+            })
+            .collect();
+        all.extend(vals.iter().map(|(c, _)| Contrib {
+            rule: c.rule,
+            eff: c.eff,
+        }));
         let (status, rules, mut deps) = presence(&all);
         let Some(status) = status else { continue };
         let value = match decide_value(vals) {
@@ -324,7 +380,11 @@ fn build(env: &mut Env, effective: &[V], window: V) -> Decision {
             }
             _ => None,
         };
-        let field_status = if status == "present" && deps.is_none() { "required" } else { "undecided" };
+        let field_status = if status == "present" && deps.is_none() {
+            "required"
+        } else {
+            "undecided"
+        };
         let waiting_on = names_of(policy, env, deps.as_ref());
         if let Some(d) = deps {
             waiting.push((format!("ticket_fields.{}", f.name), d));
@@ -345,7 +405,11 @@ fn build(env: &mut Env, effective: &[V], window: V) -> Decision {
     for (oi, o) in policy.outcomes.iter().enumerate() {
         let vals = outcome_val.get(oi).map(Vec::as_slice).unwrap_or(&[]);
         let open = outcome_open.get(oi).map(Vec::as_slice).unwrap_or(&[]);
-        let open_certain: Vec<u32> = open.iter().filter(|c| c.eff.is_true()).map(|c| c.rule).collect();
+        let open_certain: Vec<u32> = open
+            .iter()
+            .filter(|c| c.eff.is_true())
+            .map(|c| c.rule)
+            .collect();
         let mut open_deps = Deps::default();
         for c in open {
             if let V::Unknown(d) = c.eff {
@@ -365,18 +429,31 @@ fn build(env: &mut Env, effective: &[V], window: V) -> Decision {
                 ValueDecision::Conflict(rules) => {
                     env.warnings.push(WarningOut {
                         code: "W0103",
-                        message: format!("rules give `{}` different values and none overrides the other", o.name),
+                        message: format!(
+                            "rules give `{}` different values and none overrides the other",
+                            o.name
+                        ),
                     });
                     ("undecided", None, rules, Some("conflict"), None)
                 }
-                ValueDecision::Undecided(d, rules) => ("undecided", None, rules, Some(reason_of(env, &d)), Some(d)),
+                ValueDecision::Undecided(d, rules) => {
+                    ("undecided", None, rules, Some(reason_of(env, &d)), Some(d))
+                }
             }
         };
         if !open_deps.is_empty() && status != "undecided" {
             deps = Some(open_deps);
         }
-        let (status, value) = if deps.is_some() { ("undecided", None) } else { (status, value) };
-        let reason = if deps.is_some() && reason.is_none() { deps.as_ref().map(|d| reason_of(env, d)) } else { reason };
+        let (status, value) = if deps.is_some() {
+            ("undecided", None)
+        } else {
+            (status, value)
+        };
+        let reason = if deps.is_some() && reason.is_none() {
+            deps.as_ref().map(|d| reason_of(env, d))
+        } else {
+            reason
+        };
         let waiting_on = names_of(policy, env, deps.as_ref());
         if let Some(d) = deps {
             waiting.push((format!("outcomes.{}", o.name), d));
@@ -426,7 +503,8 @@ fn build(env: &mut Env, effective: &[V], window: V) -> Decision {
     }
 
     let pending = pending_list(env, &waiting);
-    let needs_time = waiting.iter().any(|(_, d)| d.contains(env.time_bit())) || window.deps().is_some_and(|d| d.contains(env.time_bit()));
+    let needs_time = waiting.iter().any(|(_, d)| d.contains(env.time_bit()))
+        || window.deps().is_some_and(|d| d.contains(env.time_bit()));
     if needs_time {
         env.warnings.push(WarningOut {
             code: "W0104",
@@ -434,7 +512,9 @@ fn build(env: &mut Env, effective: &[V], window: V) -> Decision {
         });
     }
     let validity_status = match (&window, env.at) {
-        (_, None) if policy.meta.valid_from.is_some() || policy.meta.valid_until.is_some() => "unknown",
+        (_, None) if policy.meta.valid_from.is_some() || policy.meta.valid_until.is_some() => {
+            "unknown"
+        }
         (V::Known(Value::Bool(false)), Some(t)) => {
             let d = env.local_date(t);
             if policy.meta.valid_from.is_some_and(|f| d < f) {
@@ -450,9 +530,21 @@ fn build(env: &mut Env, effective: &[V], window: V) -> Decision {
             code: "W0105",
             message: format!(
                 "the policy is {} at the evaluation time: no rule applies (valid {} – {})",
-                if validity_status == "expired" { "expired" } else { "not yet valid" },
-                policy.meta.valid_from.map(crate::time::format_date).unwrap_or_else(|| "…".into()),
-                policy.meta.valid_until.map(crate::time::format_date).unwrap_or_else(|| "…".into()),
+                if validity_status == "expired" {
+                    "expired"
+                } else {
+                    "not yet valid"
+                },
+                policy
+                    .meta
+                    .valid_from
+                    .map(crate::time::format_date)
+                    .unwrap_or_else(|| "…".into()),
+                policy
+                    .meta
+                    .valid_until
+                    .map(crate::time::format_date)
+                    .unwrap_or_else(|| "…".into()),
             ),
         });
     }
@@ -463,7 +555,9 @@ fn build(env: &mut Env, effective: &[V], window: V) -> Decision {
             title: policy.meta.title.clone(),
             source: policy.meta.source.clone(),
         },
-        at: env.at.map(|t| crate::time::format_instant(t, policy.calendar.zone.offset_at(t))),
+        at: env
+            .at
+            .map(|t| crate::time::format_instant(t, policy.calendar.zone.offset_at(t))),
         validity: Validity {
             status: validity_status,
             valid_from: policy.meta.valid_from.map(crate::time::format_date),
@@ -491,7 +585,11 @@ fn push<T>(v: &mut [Vec<T>], i: u32, x: T) {
 
 /// Whether an output is present ("ask", "say", "required"), absent (None) or undecided.
 fn presence(c: &[Contrib]) -> (Option<&'static str>, Vec<u32>, Option<Deps>) {
-    let certain: Vec<u32> = c.iter().filter(|x| x.eff.is_true()).map(|x| x.rule).collect();
+    let certain: Vec<u32> = c
+        .iter()
+        .filter(|x| x.eff.is_true())
+        .map(|x| x.rule)
+        .collect();
     if !certain.is_empty() {
         let status = "present";
         return (Some(status), certain, None);
@@ -510,7 +608,11 @@ fn presence(c: &[Contrib]) -> (Option<&'static str>, Vec<u32>, Option<Deps>) {
     }
 }
 
-fn decide_action(policy: &Policy, a: &ActionDef, c: &[(usize, Contrib)]) -> (ActionOut, Option<Deps>) {
+fn decide_action(
+    policy: &Policy,
+    a: &ActionDef,
+    c: &[(usize, Contrib)],
+) -> (ActionOut, Option<Deps>) {
     let mut certain = [false; 4];
     let mut possible = [false; 4];
     let mut deps = Deps::default();
@@ -528,7 +630,9 @@ fn decide_action(policy: &Policy, a: &ActionDef, c: &[(usize, Contrib)]) -> (Act
         }
     }
     // The verdict for every set of kinds between `certain` and `possible`.
-    let uncertain: Vec<usize> = (0..4).filter(|k| possible.get(*k) == Some(&true) && certain.get(*k) != Some(&true)).collect();
+    let uncertain: Vec<usize> = (0..4)
+        .filter(|k| possible.get(*k) == Some(&true) && certain.get(*k) != Some(&true))
+        .collect();
     let mut results = Vec::new();
     for mask in 0..(1u32 << uncertain.len()) {
         let mut set = certain;
@@ -545,7 +649,10 @@ fn decide_action(policy: &Policy, a: &ActionDef, c: &[(usize, Contrib)]) -> (Act
         }
     }
     let rules_of = |kinds: &[usize]| -> Vec<u32> {
-        c.iter().filter(|(k, x)| kinds.contains(k) && x.eff.is_true()).map(|(_, x)| x.rule).collect()
+        c.iter()
+            .filter(|(k, x)| kinds.contains(k) && x.eff.is_true())
+            .map(|(_, x)| x.rule)
+            .collect()
     };
     let (verdict, reason, rules, deps) = match results.as_slice() {
         [Combined::Verdict(v)] => {
@@ -559,9 +666,18 @@ fn decide_action(policy: &Policy, a: &ActionDef, c: &[(usize, Contrib)]) -> (Act
         [Combined::Default(v)] => (verdict_word(*v), None, Vec::new(), None),
         [Combined::NoRule] => ("undecided", Some("no_rule"), Vec::new(), None),
         [Combined::Open] => ("undecided", Some("open"), rules_of(&[OPEN]), None),
-        [Combined::Conflict] => ("undecided", Some("conflict"), rules_of(&[REQUIRE, FORBID]), None),
+        [Combined::Conflict] => (
+            "undecided",
+            Some("conflict"),
+            rules_of(&[REQUIRE, FORBID]),
+            None,
+        ),
         _ => {
-            let rules = c.iter().filter(|(_, x)| !x.eff.is_false()).map(|(_, x)| x.rule).collect();
+            let rules = c
+                .iter()
+                .filter(|(_, x)| !x.eff.is_false())
+                .map(|(_, x)| x.rule)
+                .collect();
             ("undecided", Some("pending"), rules, Some(deps))
         }
     };
@@ -638,10 +754,13 @@ fn decide_value(vals: &[(Contrib, V)]) -> ValueDecision {
                 if let V::Unknown(d2) = x {
                     deps.get_or_insert_with(Deps::default).union(d2);
                 }
-                uncertain.push((match x {
-                    V::Known(x) => Some(x),
-                    _ => None,
-                }, c.rule));
+                uncertain.push((
+                    match x {
+                        V::Known(x) => Some(x),
+                        _ => None,
+                    },
+                    c.rule,
+                ));
             }
         }
     }
@@ -650,7 +769,10 @@ fn decide_value(vals: &[(Contrib, V)]) -> ValueDecision {
         if certain.iter().any(|(v, _)| !v.equals(first)) {
             return ValueDecision::Conflict(rules);
         }
-        if uncertain.iter().all(|(v, _)| v.is_some_and(|v| v.equals(first))) {
+        if uncertain
+            .iter()
+            .all(|(v, _)| v.is_some_and(|v| v.equals(first)))
+        {
             return ValueDecision::Set((*first).clone(), rules);
         }
     }
@@ -665,7 +787,9 @@ fn decide_value(vals: &[(Contrib, V)]) -> ValueDecision {
 }
 
 /// The earliest due time; undecided while an unknown rule could make it earlier.
-fn decide_earliest(vals: &[(Contrib, V)]) -> (Option<&'static str>, Option<i64>, Vec<u32>, Option<Deps>) {
+fn decide_earliest(
+    vals: &[(Contrib, V)],
+) -> (Option<&'static str>, Option<i64>, Vec<u32>, Option<Deps>) {
     let mut best: Option<(i64, u32)> = None;
     let mut deps: Option<Deps> = None;
     let mut maybe: Vec<Option<i64>> = Vec::new();
@@ -692,7 +816,9 @@ fn decide_earliest(vals: &[(Contrib, V)]) -> (Option<&'static str>, Option<i64>,
         }
     }
     match best {
-        Some((t, r)) if maybe.iter().all(|m| m.is_some_and(|m| m >= t)) => (Some("set"), Some(t), vec![r], None),
+        Some((t, r)) if maybe.iter().all(|m| m.is_some_and(|m| m >= t)) => {
+            (Some("set"), Some(t), vec![r], None)
+        }
         _ if deps.is_some() => (Some("undecided"), None, Vec::new(), deps),
         _ => (None, None, Vec::new(), None),
     }
@@ -700,7 +826,9 @@ fn decide_earliest(vals: &[(Contrib, V)]) -> (Option<&'static str>, Option<i64>,
 
 /// `pending` when some fact it waits on can still be asked, else `unanswered`.
 fn reason_of(env: &Env, d: &Deps) -> &'static str {
-    let askable = d.iter().any(|i| i >= env.case.len() || matches!(env.case.get(i), Some(FactValue::Absent)));
+    let askable = d
+        .iter()
+        .any(|i| i >= env.case.len() || matches!(env.case.get(i), Some(FactValue::Absent)));
     if askable {
         "pending"
     } else if d.is_empty() {
@@ -729,7 +857,11 @@ fn pending_list(env: &Env, waiting: &[(String, Deps)]) -> Vec<PendingOut> {
         if !matches!(env.case.get(i), Some(FactValue::Absent)) {
             continue;
         }
-        let decides: Vec<String> = waiting.iter().filter(|(_, d)| d.contains(i)).map(|(n, _)| n.clone()).collect();
+        let decides: Vec<String> = waiting
+            .iter()
+            .filter(|(_, d)| d.contains(i))
+            .map(|(n, _)| n.clone())
+            .collect();
         if decides.is_empty() {
             continue;
         }

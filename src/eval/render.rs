@@ -21,7 +21,10 @@ pub fn json_value(policy: &Policy, v: &Value) -> J {
                 .unwrap_or_default(),
         ),
         Value::Date(d) => J::String(crate::time::format_date(*d)),
-        Value::DateTime(t) => J::String(crate::time::format_instant(*t, policy.calendar.zone.offset_at(*t))),
+        Value::DateTime(t) => J::String(crate::time::format_instant(
+            *t,
+            policy.calendar.zone.offset_at(*t),
+        )),
         Value::Time(t) => J::String(crate::time::format_time(*t)),
         Value::Duration(d) => J::String(crate::time::format_duration(*d)),
         Value::List(items) => J::Array(items.iter().map(|i| json_value(policy, i)).collect()),
@@ -56,9 +59,15 @@ pub(crate) fn script(env: &mut Env, s: &ScriptDef) -> (String, Vec<String>) {
             ScriptPart::Text(t) => text.push_str(t),
             ScriptPart::Slot(slot) => {
                 let (v, name) = match slot {
-                    Slot::Fact(i) => (env.fact(*i as usize), policy.facts.get(*i as usize).map(|f| f.name.clone())),
+                    Slot::Fact(i) => (
+                        env.fact(*i as usize),
+                        policy.facts.get(*i as usize).map(|f| f.name.clone()),
+                    ),
                     Slot::Let(i) => (
-                        env.lets.get(*i as usize).cloned().unwrap_or(V::Unknown(Default::default())),
+                        env.lets
+                            .get(*i as usize)
+                            .cloned()
+                            .unwrap_or(V::Unknown(Default::default())),
                         policy.lets.get(*i as usize).map(|l| l.name.clone()),
                     ),
                 };

@@ -30,10 +30,17 @@ pub struct Header {
 
 #[derive(Debug, Clone)]
 pub enum HeaderField {
-    Meta { key: MetaKey, key_span: Span, value: Text },
+    Meta {
+        key: MetaKey,
+        key_span: Span,
+        value: Text,
+    },
     Language(Ident),
     Valid(Validity),
-    Status { status: Ident, reason: Option<Text> },
+    Status {
+        status: Ident,
+        reason: Option<Text>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,7 +118,11 @@ pub struct FactDecl {
 #[derive(Debug, Clone)]
 pub enum TypeRef {
     Named(Ident),
-    List { element: Ident, is_set: bool, span: Span },
+    List {
+        element: Ident,
+        is_set: bool,
+        span: Span,
+    },
 }
 
 impl TypeRef {
@@ -228,9 +239,19 @@ pub enum EffectKind {
     Forbid(Vec<Ident>),
     Say(Vec<Ident>),
     Set(Ident, Expr),
-    DueWithin { deadline: Ident, duration: Expr, after: Expr },
-    DueBy { deadline: Ident, at: Expr },
-    Open { target: Option<Ident>, reason: Text },
+    DueWithin {
+        deadline: Ident,
+        duration: Expr,
+        after: Expr,
+    },
+    DueBy {
+        deadline: Ident,
+        at: Expr,
+    },
+    Open {
+        target: Option<Ident>,
+        reason: Text,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -379,7 +400,11 @@ pub enum ExprKind {
     DateTime(DateTimeLit),
     /// Seconds since midnight, and whether seconds were written.
     Time(u32, bool),
-    Duration { amount: i64, unit: DurationUnit, working: bool },
+    Duration {
+        amount: i64,
+        unit: DurationUnit,
+        working: bool,
+    },
     Now,
     Today,
     Name(Ident),
@@ -392,8 +417,15 @@ pub enum ExprKind {
     Or(Box<Expr>, Box<Expr>),
     Cmp(CmpOp, Box<Expr>, Box<Expr>),
     Arith(ArithOp, Box<Expr>, Box<Expr>),
-    In { value: Box<Expr>, negated: bool, target: Box<InTarget> },
-    Is { value: Box<Expr>, answered: bool },
+    In {
+        value: Box<Expr>,
+        negated: bool,
+        target: Box<InTarget>,
+    },
+    Is {
+        value: Box<Expr>,
+        answered: bool,
+    },
 }
 
 #[derive(Debug, Clone)]

@@ -12,20 +12,54 @@ pub enum SyntaxError {
         found: String,
         after: Option<String>,
     },
-    UnterminatedText { span: Span },
-    SingleEquals { span: Span },
-    InvalidDate { span: Span, text: String },
-    InvalidTime { span: Span, text: String },
-    InvalidDateTime { span: Span, text: String },
-    NumberTooLarge { span: Span },
-    TooLarge { limit: usize },
-    TooDeep { span: Span, limit: usize },
-    ReservedWord { span: Span, word: String },
-    CurlyQuote { span: Span },
-    ForeignOperator { span: Span, found: String, instead: &'static str },
-    MissingHeader { span: Span },
+    UnterminatedText {
+        span: Span,
+    },
+    SingleEquals {
+        span: Span,
+    },
+    InvalidDate {
+        span: Span,
+        text: String,
+    },
+    InvalidTime {
+        span: Span,
+        text: String,
+    },
+    InvalidDateTime {
+        span: Span,
+        text: String,
+    },
+    NumberTooLarge {
+        span: Span,
+    },
+    TooLarge {
+        limit: usize,
+    },
+    TooDeep {
+        span: Span,
+        limit: usize,
+    },
+    ReservedWord {
+        span: Span,
+        word: String,
+    },
+    CurlyQuote {
+        span: Span,
+    },
+    ForeignOperator {
+        span: Span,
+        found: String,
+        instead: &'static str,
+    },
+    MissingHeader {
+        span: Span,
+    },
     /// The tree did not have the shape the grammar promises: a bug in `pol`.
-    Internal { span: Span, what: &'static str },
+    Internal {
+        span: Span,
+        what: &'static str,
+    },
 }
 
 impl SyntaxError {

@@ -26,7 +26,10 @@ pub(super) fn next<'i>(it: &mut Pairs<'i, Rule>, at: Span, what: &'static str) -
 
 impl<'s> Lowerer<'s> {
     pub fn new(source: &'s str) -> Self {
-        Lowerer { source, errors: Vec::new() }
+        Lowerer {
+            source,
+            errors: Vec::new(),
+        }
     }
 
     pub fn file(&mut self, p: P) -> R<File> {
@@ -40,12 +43,18 @@ impl<'s> Lowerer<'s> {
                 _ => items.push(self.item(c)?),
             }
         }
-        let header = header.ok_or(SyntaxError::Internal { span: at, what: "the policy header" })?;
+        let header = header.ok_or(SyntaxError::Internal {
+            span: at,
+            what: "the policy header",
+        })?;
         Ok(File { header, items })
     }
 
     pub fn ident(&mut self, p: P) -> Ident {
-        Ident { name: p.as_str().to_string(), span: span(&p) }
+        Ident {
+            name: p.as_str().to_string(),
+            span: span(&p),
+        }
     }
 
     pub fn text(&mut self, p: P) -> Text {
@@ -61,7 +70,10 @@ impl<'s> Lowerer<'s> {
     }
 
     fn idents(&mut self, p: P) -> Vec<Ident> {
-        p.into_inner().filter(|c| c.as_rule() == Rule::ident).map(|c| self.ident(c)).collect()
+        p.into_inner()
+            .filter(|c| c.as_rule() == Rule::ident)
+            .map(|c| self.ident(c))
+            .collect()
     }
 
     fn header(&mut self, p: P) -> R<Header> {
@@ -89,7 +101,11 @@ impl<'s> Lowerer<'s> {
                         _ => MetaKey::Version,
                     };
                     let value = self.text(next(&mut it, fsp, "a header value")?);
-                    HeaderField::Meta { key, key_span, value }
+                    HeaderField::Meta {
+                        key,
+                        key_span,
+                        value,
+                    }
                 }
                 Rule::language_field => {
                     let mut it = inner.into_inner();
@@ -107,11 +123,18 @@ impl<'s> Lowerer<'s> {
             };
             fields.push(field);
         }
-        Ok(Header { id, span: sp, fields })
+        Ok(Header {
+            id,
+            span: sp,
+            fields,
+        })
     }
 
     fn validity(&mut self, p: P) -> R<Validity> {
-        let mut v = Validity { span: span(&p), ..Validity::default() };
+        let mut v = Validity {
+            span: span(&p),
+            ..Validity::default()
+        };
         for c in p.into_inner() {
             let csp = span(&c);
             match c.as_rule() {
@@ -138,7 +161,10 @@ impl<'s> Lowerer<'s> {
         match crate::time::parse_date(p.as_str()) {
             Some(d) => d,
             None => {
-                self.errors.push(SyntaxError::InvalidDate { span: span(p), text: p.as_str().to_string() });
+                self.errors.push(SyntaxError::InvalidDate {
+                    span: span(p),
+                    text: p.as_str().to_string(),
+                });
                 0
             }
         }
@@ -149,7 +175,10 @@ impl<'s> Lowerer<'s> {
         match crate::time::parse_time(text) {
             Some(t) => (t, text.matches(':').count() == 2),
             None => {
-                self.errors.push(SyntaxError::InvalidTime { span: span(p), text: text.to_string() });
+                self.errors.push(SyntaxError::InvalidTime {
+                    span: span(p),
+                    text: text.to_string(),
+                });
                 (0, false)
             }
         }
@@ -157,10 +186,19 @@ impl<'s> Lowerer<'s> {
 
     pub fn datetime(&mut self, p: &P) -> DateTimeLit {
         match crate::time::parse_datetime(p.as_str()) {
-            Some((local_seconds, offset_seconds)) => DateTimeLit { local_seconds, offset_seconds },
+            Some((local_seconds, offset_seconds)) => DateTimeLit {
+                local_seconds,
+                offset_seconds,
+            },
             None => {
-                self.errors.push(SyntaxError::InvalidDateTime { span: span(p), text: p.as_str().to_string() });
-                DateTimeLit { local_seconds: 0, offset_seconds: None }
+                self.errors.push(SyntaxError::InvalidDateTime {
+                    span: span(p),
+                    text: p.as_str().to_string(),
+                });
+                DateTimeLit {
+                    local_seconds: 0,
+                    offset_seconds: None,
+                }
             }
         }
     }
@@ -169,7 +207,8 @@ impl<'s> Lowerer<'s> {
         match p.as_str().parse::<i64>() {
             Ok(n) => n,
             Err(_) => {
-                self.errors.push(SyntaxError::NumberTooLarge { span: span(p) });
+                self.errors
+                    .push(SyntaxError::NumberTooLarge { span: span(p) });
                 0
             }
         }
@@ -191,7 +230,12 @@ impl<'s> Lowerer<'s> {
             Rule::rule_decl => Item::Rule(self.rule_decl(p)?),
             Rule::table_decl => Item::Table(self.table_decl(p)?),
             Rule::example_decl => Item::Example(self.example_decl(p)?),
-            _ => return Err(SyntaxError::Internal { span: sp, what: "a declaration" }),
+            _ => {
+                return Err(SyntaxError::Internal {
+                    span: sp,
+                    what: "a declaration",
+                })
+            }
         })
     }
 
@@ -212,8 +256,15 @@ impl<'s> Lowerer<'s> {
                 _ => {}
             }
         }
-        let name = name.ok_or(SyntaxError::Internal { span: sp, what: "the enum name" })?;
-        Ok(EnumDecl { name, variants, span: sp })
+        let name = name.ok_or(SyntaxError::Internal {
+            span: sp,
+            what: "the enum name",
+        })?;
+        Ok(EnumDecl {
+            name,
+            variants,
+            span: sp,
+        })
     }
 
     fn case_decl(&mut self, p: P) -> R<CaseDecl> {
@@ -242,9 +293,21 @@ impl<'s> Lowerer<'s> {
                     _ => {}
                 }
             }
-            let name = name.ok_or(SyntaxError::Internal { span: fsp, what: "the fact name" })?;
-            let ty = ty.ok_or(SyntaxError::Internal { span: fsp, what: "the fact type" })?;
-            facts.push(FactDecl { name, ty, label, ask, span: fsp });
+            let name = name.ok_or(SyntaxError::Internal {
+                span: fsp,
+                what: "the fact name",
+            })?;
+            let ty = ty.ok_or(SyntaxError::Internal {
+                span: fsp,
+                what: "the fact type",
+            })?;
+            facts.push(FactDecl {
+                name,
+                ty,
+                label,
+                ask,
+                span: fsp,
+            });
         }
         Ok(CaseDecl { facts, span: sp })
     }
@@ -259,7 +322,11 @@ impl<'s> Lowerer<'s> {
                 let is_set = kw.as_rule() == Rule::kw_set;
                 next(&mut it, sp, "`of`")?;
                 let element = self.ident(next(&mut it, sp, "the element type")?);
-                TypeRef::List { element, is_set, span: sp }
+                TypeRef::List {
+                    element,
+                    is_set,
+                    span: sp,
+                }
             }
             _ => TypeRef::Named(self.ident(inner)),
         })
@@ -279,9 +346,15 @@ impl<'s> Lowerer<'s> {
             }
         }
         Ok(LetDecl {
-            name: name.ok_or(SyntaxError::Internal { span: sp, what: "the name after `let`" })?,
+            name: name.ok_or(SyntaxError::Internal {
+                span: sp,
+                what: "the name after `let`",
+            })?,
             label,
-            value: value.ok_or(SyntaxError::Internal { span: sp, what: "the value of `let`" })?,
+            value: value.ok_or(SyntaxError::Internal {
+                span: sp,
+                what: "the value of `let`",
+            })?,
             span: sp,
         })
     }
@@ -298,8 +371,14 @@ impl<'s> Lowerer<'s> {
             }
         }
         Ok(QuestionDecl {
-            name: name.ok_or(SyntaxError::Internal { span: sp, what: "the question name" })?,
-            text: text.ok_or(SyntaxError::Internal { span: sp, what: "the question text" })?,
+            name: name.ok_or(SyntaxError::Internal {
+                span: sp,
+                what: "the question name",
+            })?,
+            text: text.ok_or(SyntaxError::Internal {
+                span: sp,
+                what: "the question text",
+            })?,
             must_be_correct: must,
             span: sp,
         })
@@ -331,8 +410,14 @@ impl<'s> Lowerer<'s> {
             }
         }
         Ok(ActionDecl {
-            name: name.ok_or(SyntaxError::Internal { span: sp, what: "the action name" })?,
-            text: text.ok_or(SyntaxError::Internal { span: sp, what: "the action text" })?,
+            name: name.ok_or(SyntaxError::Internal {
+                span: sp,
+                what: "the action name",
+            })?,
+            text: text.ok_or(SyntaxError::Internal {
+                span: sp,
+                what: "the action text",
+            })?,
             default,
             span: sp,
         })
@@ -350,9 +435,18 @@ impl<'s> Lowerer<'s> {
             }
         }
         Ok(FieldDecl {
-            name: name.ok_or(SyntaxError::Internal { span: sp, what: "the field name" })?,
-            ty: ty.ok_or(SyntaxError::Internal { span: sp, what: "the field type" })?,
-            label: label.ok_or(SyntaxError::Internal { span: sp, what: "the field label" })?,
+            name: name.ok_or(SyntaxError::Internal {
+                span: sp,
+                what: "the field name",
+            })?,
+            ty: ty.ok_or(SyntaxError::Internal {
+                span: sp,
+                what: "the field type",
+            })?,
+            label: label.ok_or(SyntaxError::Internal {
+                span: sp,
+                what: "the field label",
+            })?,
             span: sp,
         })
     }
@@ -375,8 +469,14 @@ impl<'s> Lowerer<'s> {
             }
         }
         Ok(ScriptDecl {
-            name: name.ok_or(SyntaxError::Internal { span: sp, what: "the script name" })?,
-            text: text.ok_or(SyntaxError::Internal { span: sp, what: "the script text" })?,
+            name: name.ok_or(SyntaxError::Internal {
+                span: sp,
+                what: "the script name",
+            })?,
+            text: text.ok_or(SyntaxError::Internal {
+                span: sp,
+                what: "the script text",
+            })?,
             max_chars: max,
             span: sp,
         })
@@ -399,9 +499,18 @@ impl<'s> Lowerer<'s> {
             }
         }
         Ok(OutcomeDecl {
-            name: name.ok_or(SyntaxError::Internal { span: sp, what: "the outcome name" })?,
-            ty: ty.ok_or(SyntaxError::Internal { span: sp, what: "the outcome type" })?,
-            label: label.ok_or(SyntaxError::Internal { span: sp, what: "the outcome label" })?,
+            name: name.ok_or(SyntaxError::Internal {
+                span: sp,
+                what: "the outcome name",
+            })?,
+            ty: ty.ok_or(SyntaxError::Internal {
+                span: sp,
+                what: "the outcome type",
+            })?,
+            label: label.ok_or(SyntaxError::Internal {
+                span: sp,
+                what: "the outcome label",
+            })?,
             default,
             span: sp,
         })
@@ -418,15 +527,26 @@ impl<'s> Lowerer<'s> {
             }
         }
         Ok(DeadlineDecl {
-            name: name.ok_or(SyntaxError::Internal { span: sp, what: "the deadline name" })?,
-            label: label.ok_or(SyntaxError::Internal { span: sp, what: "the deadline label" })?,
+            name: name.ok_or(SyntaxError::Internal {
+                span: sp,
+                what: "the deadline name",
+            })?,
+            label: label.ok_or(SyntaxError::Internal {
+                span: sp,
+                what: "the deadline label",
+            })?,
             span: sp,
         })
     }
 
     fn calendar_decl(&mut self, p: P) -> R<CalendarDecl> {
         let sp = span(&p);
-        let mut cal = CalendarDecl { zone: None, open: Vec::new(), closed: Vec::new(), span: sp };
+        let mut cal = CalendarDecl {
+            zone: None,
+            open: Vec::new(),
+            closed: Vec::new(),
+            span: sp,
+        };
         for c in p.into_inner() {
             let csp = span(&c);
             match c.as_rule() {
@@ -452,12 +572,27 @@ impl<'s> Lowerer<'s> {
                         }
                     }
                     let mut days = days.unwrap_or_default().into_iter();
-                    let first_day = days.next().ok_or(SyntaxError::Internal { span: csp, what: "a weekday" })?;
+                    let first_day = days.next().ok_or(SyntaxError::Internal {
+                        span: csp,
+                        what: "a weekday",
+                    })?;
                     let last_day = days.next();
                     let mut times = times.into_iter();
-                    let from = times.next().ok_or(SyntaxError::Internal { span: csp, what: "an opening time" })?;
-                    let until = times.next().ok_or(SyntaxError::Internal { span: csp, what: "a closing time" })?;
-                    cal.open.push(OpeningHours { first_day, last_day, from, until, span: csp });
+                    let from = times.next().ok_or(SyntaxError::Internal {
+                        span: csp,
+                        what: "an opening time",
+                    })?;
+                    let until = times.next().ok_or(SyntaxError::Internal {
+                        span: csp,
+                        what: "a closing time",
+                    })?;
+                    cal.open.push(OpeningHours {
+                        first_day,
+                        last_day,
+                        from,
+                        until,
+                        span: csp,
+                    });
                 }
                 Rule::calendar_closed => {
                     for d in c.into_inner().filter(|x| x.as_rule() == Rule::date_lit) {
@@ -475,7 +610,10 @@ impl<'s> Lowerer<'s> {
     fn rule_decl(&mut self, p: P) -> R<RuleDecl> {
         let sp = span(&p);
         let mut rule = RuleDecl {
-            name: Ident { name: String::new(), span: sp },
+            name: Ident {
+                name: String::new(),
+                span: sp,
+            },
             overrides: Vec::new(),
             quote: None,
             valid: None,
@@ -487,7 +625,7 @@ impl<'s> Lowerer<'s> {
             match c.as_rule() {
                 Rule::ident => rule.name = self.ident(c),
                 Rule::overrides => rule.overrides = self.idents(c),
-                Rule::quote_clause => rule.quote = self.quote(c),
+                Rule::quote_clause => rule.quote = join_quotes(rule.quote.take(), self.quote(c)),
                 Rule::valid_field => rule.valid = Some(self.validity(c)?),
                 Rule::when_clause => rule.when = self.when(c)?,
                 Rule::then_clause => {
@@ -504,7 +642,9 @@ impl<'s> Lowerer<'s> {
     }
 
     fn quote(&mut self, p: P) -> Option<Text> {
-        p.into_inner().find(|x| x.as_rule() == Rule::text).map(|t| self.text(t))
+        p.into_inner()
+            .find(|x| x.as_rule() == Rule::text)
+            .map(|t| self.text(t))
     }
 
     fn when(&mut self, p: P) -> R<Option<Expr>> {
@@ -540,7 +680,11 @@ impl<'s> Lowerer<'s> {
                 if is_within {
                     let duration = self.sum(next_of(&mut h, hsp, "the duration")?)?;
                     let after = self.sum(next_of(&mut h, hsp, "the start time")?)?;
-                    EffectKind::DueWithin { deadline, duration, after }
+                    EffectKind::DueWithin {
+                        deadline,
+                        duration,
+                        after,
+                    }
                 } else {
                     let at = self.sum(next_of(&mut h, hsp, "the due time")?)?;
                     EffectKind::DueBy { deadline, at }
@@ -558,10 +702,18 @@ impl<'s> Lowerer<'s> {
                 }
                 EffectKind::Open {
                     target,
-                    reason: reason.ok_or(SyntaxError::Internal { span: sp, what: "the open point's text" })?,
+                    reason: reason.ok_or(SyntaxError::Internal {
+                        span: sp,
+                        what: "the open point's text",
+                    })?,
                 }
             }
-            _ => return Err(SyntaxError::Internal { span: sp, what: "an effect" }),
+            _ => {
+                return Err(SyntaxError::Internal {
+                    span: sp,
+                    what: "an effect",
+                })
+            }
         };
         Ok(Effect { kind, span: sp })
     }
@@ -569,7 +721,10 @@ impl<'s> Lowerer<'s> {
     fn table_decl(&mut self, p: P) -> R<TableDecl> {
         let sp = span(&p);
         let mut t = TableDecl {
-            name: Ident { name: String::new(), span: sp },
+            name: Ident {
+                name: String::new(),
+                span: sp,
+            },
             overrides: Vec::new(),
             quote: None,
             hit: None,
@@ -585,8 +740,13 @@ impl<'s> Lowerer<'s> {
             match c.as_rule() {
                 Rule::ident => t.name = self.ident(c),
                 Rule::overrides => t.overrides = self.idents(c),
-                Rule::quote_clause => t.quote = self.quote(c),
-                Rule::hit_clause => t.hit = c.into_inner().find(|x| x.as_rule() == Rule::ident).map(|i| self.ident(i)),
+                Rule::quote_clause => t.quote = join_quotes(t.quote.take(), self.quote(c)),
+                Rule::hit_clause => {
+                    t.hit = c
+                        .into_inner()
+                        .find(|x| x.as_rule() == Rule::ident)
+                        .map(|i| self.ident(i))
+                }
                 Rule::when_clause => t.when = self.when(c)?,
                 Rule::valid_field => t.valid = Some(self.validity(c)?),
                 Rule::table_header => {
@@ -616,7 +776,11 @@ impl<'s> Lowerer<'s> {
 
     fn table_row(&mut self, p: P) -> R<TableRow> {
         let sp = span(&p);
-        let mut row = TableRow { inputs: Vec::new(), outputs: Vec::new(), span: sp };
+        let mut row = TableRow {
+            inputs: Vec::new(),
+            outputs: Vec::new(),
+            span: sp,
+        };
         for c in p.into_inner() {
             let csp = span(&c);
             match c.as_rule() {
@@ -642,17 +806,27 @@ impl<'s> Lowerer<'s> {
                                 }
                                 Rule::cell_range => {
                                     let xsp = span(&x);
-                                    let mut it = x.into_inner().filter(|y| y.as_rule() == Rule::sum);
-                                    let lo = self.sum(next_of(&mut it, xsp, "the start of the range")?)?;
-                                    let hi = self.sum(next_of(&mut it, xsp, "the end of the range")?)?;
+                                    let mut it =
+                                        x.into_inner().filter(|y| y.as_rule() == Rule::sum);
+                                    let lo =
+                                        self.sum(next_of(&mut it, xsp, "the start of the range")?)?;
+                                    let hi =
+                                        self.sum(next_of(&mut it, xsp, "the end of the range")?)?;
                                     kind = Some(CellTestKind::Range(lo, hi));
                                 }
                                 Rule::sum => kind = Some(CellTestKind::Equals(self.sum(x)?)),
                                 _ => {}
                             }
                         }
-                        let kind = kind.ok_or(SyntaxError::Internal { span: tsp, what: "a cell" })?;
-                        tests.push(CellTest { negated, kind, span: tsp });
+                        let kind = kind.ok_or(SyntaxError::Internal {
+                            span: tsp,
+                            what: "a cell",
+                        })?;
+                        tests.push(CellTest {
+                            negated,
+                            kind,
+                            span: tsp,
+                        });
                     }
                     row.inputs.push(InCell { tests, span: csp });
                 }
@@ -676,7 +850,10 @@ impl<'s> Lowerer<'s> {
     fn example_decl(&mut self, p: P) -> R<ExampleDecl> {
         let sp = span(&p);
         let mut ex = ExampleDecl {
-            name: Text { value: String::new(), span: sp },
+            name: Text {
+                value: String::new(),
+                span: sp,
+            },
             at: None,
             given: Vec::new(),
             expect: Vec::new(),
@@ -687,7 +864,11 @@ impl<'s> Lowerer<'s> {
             match c.as_rule() {
                 Rule::text => ex.name = self.text(c),
                 Rule::example_at => {
-                    let v = next_of(&mut c.into_inner().filter(|x| x.as_rule() != Rule::kw_at), csp, "a time")?;
+                    let v = next_of(
+                        &mut c.into_inner().filter(|x| x.as_rule() != Rule::kw_at),
+                        csp,
+                        "a time",
+                    )?;
                     let vsp = span(&v);
                     let t = if v.as_rule() == Rule::date_lit {
                         ExampleTime::Date(self.date(&v))
@@ -705,13 +886,28 @@ impl<'s> Lowerer<'s> {
                         let v = next(&mut it, gsp, "a value")?;
                         let vsp = span(&v);
                         let inner = next(&mut v.into_inner(), vsp, "a value")?;
-                        let value = if inner.as_rule() == Rule::kw_unanswered { None } else { Some(self.sum(inner)?) };
-                        ex.given.push(GivenItem { fact, value, span: gsp });
+                        let value = if inner.as_rule() == Rule::kw_unanswered {
+                            None
+                        } else {
+                            Some(self.sum(inner)?)
+                        };
+                        ex.given.push(GivenItem {
+                            fact,
+                            value,
+                            span: gsp,
+                        });
                     }
                 }
                 Rule::expect_block => {
                     for e in c.into_inner() {
-                        if matches!(e.as_rule(), Rule::kw_expect | Rule::lbrace | Rule::rbrace | Rule::comma | Rule::semicolon) {
+                        if matches!(
+                            e.as_rule(),
+                            Rule::kw_expect
+                                | Rule::lbrace
+                                | Rule::rbrace
+                                | Rule::comma
+                                | Rule::semicolon
+                        ) {
                             continue;
                         }
                         ex.expect.push(self.expectation(e)?);
@@ -766,8 +962,14 @@ impl<'s> Lowerer<'s> {
                         _ => {}
                     }
                 }
-                let id = id.ok_or(SyntaxError::Internal { span: sp, what: "the deadline name" })?;
-                let (dt, dsp) = when.ok_or(SyntaxError::Internal { span: sp, what: "the due time" })?;
+                let id = id.ok_or(SyntaxError::Internal {
+                    span: sp,
+                    what: "the deadline name",
+                })?;
+                let (dt, dsp) = when.ok_or(SyntaxError::Internal {
+                    span: sp,
+                    what: "the due time",
+                })?;
                 ExpectKind::Due(id, dt, dsp)
             }
             Rule::exp_value => {
@@ -780,7 +982,13 @@ impl<'s> Lowerer<'s> {
                         _ => {}
                     }
                 }
-                ExpectKind::Value(id.ok_or(SyntaxError::Internal { span: sp, what: "the outcome name" })?, value)
+                ExpectKind::Value(
+                    id.ok_or(SyntaxError::Internal {
+                        span: sp,
+                        what: "the outcome name",
+                    })?,
+                    value,
+                )
             }
             Rule::exp_verdict => {
                 let mut id = None;
@@ -792,16 +1000,42 @@ impl<'s> Lowerer<'s> {
                         _ => {}
                     }
                 }
-                ExpectKind::Verdict(id.ok_or(SyntaxError::Internal { span: sp, what: "the action name" })?, verdict)
+                ExpectKind::Verdict(
+                    id.ok_or(SyntaxError::Internal {
+                        span: sp,
+                        what: "the action name",
+                    })?,
+                    verdict,
+                )
             }
-            _ => return Err(SyntaxError::Internal { span: sp, what: "an expectation" }),
+            _ => {
+                return Err(SyntaxError::Internal {
+                    span: sp,
+                    what: "an expectation",
+                })
+            }
         };
         Ok(Expectation { kind, span: sp })
     }
 }
 
-pub(super) fn next_of<'i>(it: &mut impl Iterator<Item = P<'i>>, at: Span, what: &'static str) -> R<P<'i>> {
+pub(super) fn next_of<'i>(
+    it: &mut impl Iterator<Item = P<'i>>,
+    at: Span,
+    what: &'static str,
+) -> R<P<'i>> {
     it.next().ok_or(SyntaxError::Internal { span: at, what })
+}
+
+/// Several `quote` lines on one rule are kept together, in order.
+fn join_quotes(a: Option<Text>, b: Option<Text>) -> Option<Text> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(Text {
+            value: format!("{} … {}", a.value, b.value),
+            span: a.span.join(b.span),
+        }),
+        (a, b) => a.or(b),
+    }
 }
 
 fn unescape(raw: &str, out: &mut String) {

@@ -19,13 +19,22 @@ impl Lowerer<'_> {
                 let first = it.next();
                 let mut acc = match first {
                     Some(f) => self.expr(f)?,
-                    None => return Err(SyntaxError::Internal { span: Default::default(), what: "a condition" }),
+                    None => {
+                        return Err(SyntaxError::Internal {
+                            span: Default::default(),
+                            what: "a condition",
+                        })
+                    }
                 };
                 while let Some(op) = it.next() {
                     let osp = span(&op);
                     if op.as_str() == "||" || op.as_str() == "&&" {
                         let instead = if is_or { "or" } else { "and" };
-                        self.errors.push(SyntaxError::ForeignOperator { span: osp, found: op.as_str().into(), instead });
+                        self.errors.push(SyntaxError::ForeignOperator {
+                            span: osp,
+                            found: op.as_str().into(),
+                            instead,
+                        });
                     }
                     let rhs = self.expr(next(&mut it, osp, "the right-hand side")?)?;
                     let sp = acc.span.join(rhs.span);
@@ -44,10 +53,17 @@ impl Lowerer<'_> {
                 let first = next(&mut it, sp, "a condition")?;
                 if first.as_rule() == Rule::not_op {
                     if first.as_str() == "!" {
-                        self.errors.push(SyntaxError::ForeignOperator { span: span(&first), found: "!".into(), instead: "not" });
+                        self.errors.push(SyntaxError::ForeignOperator {
+                            span: span(&first),
+                            found: "!".into(),
+                            instead: "not",
+                        });
                     }
                     let inner = self.expr(next(&mut it, sp, "the negated condition")?)?;
-                    Ok(Expr { kind: ExprKind::Not(Box::new(inner)), span: sp })
+                    Ok(Expr {
+                        kind: ExprKind::Not(Box::new(inner)),
+                        span: sp,
+                    })
                 } else {
                     self.expr(first)
                 }
@@ -63,7 +79,11 @@ impl Lowerer<'_> {
             "==" => CmpOp::Eq,
             "!=" => CmpOp::Ne,
             "<>" => {
-                self.errors.push(SyntaxError::ForeignOperator { span: span(p), found: "<>".into(), instead: "!=" });
+                self.errors.push(SyntaxError::ForeignOperator {
+                    span: span(p),
+                    found: "<>".into(),
+                    instead: "!=",
+                });
                 CmpOp::Ne
             }
             "<" => CmpOp::Lt,
@@ -71,7 +91,8 @@ impl Lowerer<'_> {
             ">" => CmpOp::Gt,
             ">=" => CmpOp::Ge,
             _ => {
-                self.errors.push(SyntaxError::SingleEquals { span: span(p) });
+                self.errors
+                    .push(SyntaxError::SingleEquals { span: span(p) });
                 CmpOp::Eq
             }
         }
@@ -86,7 +107,10 @@ impl Lowerer<'_> {
             Rule::cmp_op => {
                 let op = self.cmp_op(&op);
                 let rhs = self.sum(next(&mut it, sp, "the right-hand side")?)?;
-                Ok(Expr { kind: ExprKind::Cmp(op, Box::new(lhs), Box::new(rhs)), span: sp })
+                Ok(Expr {
+                    kind: ExprKind::Cmp(op, Box::new(lhs), Box::new(rhs)),
+                    span: sp,
+                })
             }
             Rule::in_test => {
                 let isp = span(&op);
@@ -98,22 +122,49 @@ impl Lowerer<'_> {
                         Rule::range => {
                             let rsp = span(&c);
                             let mut r = c.into_inner().filter(|x| x.as_rule() == Rule::sum);
-                            let lo = self.sum(super::lower::next_of(&mut r, rsp, "the start of the range")?)?;
-                            let hi = self.sum(super::lower::next_of(&mut r, rsp, "the end of the range")?)?;
+                            let lo = self.sum(super::lower::next_of(
+                                &mut r,
+                                rsp,
+                                "the start of the range",
+                            )?)?;
+                            let hi = self.sum(super::lower::next_of(
+                                &mut r,
+                                rsp,
+                                "the end of the range",
+                            )?)?;
                             target = Some(InTarget::Range(lo, hi));
                         }
                         Rule::sum => target = Some(InTarget::Collection(self.sum(c)?)),
                         _ => {}
                     }
                 }
-                let target = target.ok_or(SyntaxError::Internal { span: isp, what: "what follows `in`" })?;
-                Ok(Expr { kind: ExprKind::In { value: Box::new(lhs), negated, target: Box::new(target) }, span: sp })
+                let target = target.ok_or(SyntaxError::Internal {
+                    span: isp,
+                    what: "what follows `in`",
+                })?;
+                Ok(Expr {
+                    kind: ExprKind::In {
+                        value: Box::new(lhs),
+                        negated,
+                        target: Box::new(target),
+                    },
+                    span: sp,
+                })
             }
             Rule::is_test => {
                 let answered = op.into_inner().any(|c| c.as_rule() == Rule::kw_answered);
-                Ok(Expr { kind: ExprKind::Is { value: Box::new(lhs), answered }, span: sp })
+                Ok(Expr {
+                    kind: ExprKind::Is {
+                        value: Box::new(lhs),
+                        answered,
+                    },
+                    span: sp,
+                })
             }
-            _ => Err(SyntaxError::Internal { span: sp, what: "a comparison" }),
+            _ => Err(SyntaxError::Internal {
+                span: sp,
+                what: "a comparison",
+            }),
         }
     }
 
@@ -132,7 +183,10 @@ impl Lowerer<'_> {
                     };
                     let rhs = self.sum(next(&mut it, sp, "the right-hand side")?)?;
                     let jsp = acc.span.join(rhs.span);
-                    acc = Expr { kind: ExprKind::Arith(op, Box::new(acc), Box::new(rhs)), span: jsp };
+                    acc = Expr {
+                        kind: ExprKind::Arith(op, Box::new(acc), Box::new(rhs)),
+                        span: jsp,
+                    };
                 }
                 Ok(acc)
             }
@@ -141,7 +195,10 @@ impl Lowerer<'_> {
                 let first = next(&mut it, sp, "a value")?;
                 if first.as_rule() == Rule::neg {
                     let inner = self.sum(next(&mut it, sp, "a value")?)?;
-                    Ok(Expr { kind: ExprKind::Neg(Box::new(inner)), span: sp })
+                    Ok(Expr {
+                        kind: ExprKind::Neg(Box::new(inner)),
+                        span: sp,
+                    })
                 } else {
                     self.primary(first)
                 }
@@ -201,7 +258,11 @@ impl Lowerer<'_> {
                     self.errors.push(SyntaxError::NumberTooLarge { span: sp });
                     amount = 0;
                 }
-                ExprKind::Duration { amount, unit, working }
+                ExprKind::Duration {
+                    amount,
+                    unit,
+                    working,
+                }
             }
             Rule::name => {
                 let id = next(&mut p.into_inner(), sp, "a name")?;
@@ -234,12 +295,21 @@ impl Lowerer<'_> {
                 ExprKind::List(items)
             }
             Rule::paren => {
-                let e = super::lower::next_of(&mut p.into_inner().filter(|c| c.as_rule() == Rule::expr), sp, "a condition")?;
+                let e = super::lower::next_of(
+                    &mut p.into_inner().filter(|c| c.as_rule() == Rule::expr),
+                    sp,
+                    "a condition",
+                )?;
                 let mut inner = self.expr(e)?;
                 inner.span = sp;
                 return Ok(inner);
             }
-            _ => return Err(SyntaxError::Internal { span: sp, what: "a value" }),
+            _ => {
+                return Err(SyntaxError::Internal {
+                    span: sp,
+                    what: "a value",
+                })
+            }
         };
         Ok(Expr { kind, span: sp })
     }

@@ -26,7 +26,10 @@ pub fn parse(source: &str) -> Result<ast::File, Vec<SyntaxError>> {
     match PolParser::parse(Rule::file, source) {
         Ok(mut pairs) => {
             let Some(file) = pairs.next() else {
-                return Err(vec![SyntaxError::Internal { span: Span::new(0, 0), what: "the file" }]);
+                return Err(vec![SyntaxError::Internal {
+                    span: Span::new(0, 0),
+                    what: "the file",
+                }]);
             };
             let mut lowerer = lower::Lowerer::new(source);
             let file = lowerer.file(file);
@@ -44,7 +47,9 @@ pub fn parse(source: &str) -> Result<ast::File, Vec<SyntaxError>> {
             let first = translate::translate(source, 0, &first);
             let mut errors = Vec::new();
             for (start, end) in item_chunks(source, &scan.string_ranges) {
-                let Some(chunk) = source.get(start..end) else { continue };
+                let Some(chunk) = source.get(start..end) else {
+                    continue;
+                };
                 if let Err(e) = PolParser::parse(Rule::item_only, chunk) {
                     errors.push(translate::translate(source, start, &e));
                 }
@@ -65,7 +70,9 @@ struct Scan {
 /// that would exhaust the stack.
 fn prescan(source: &str) -> Result<Scan, Vec<SyntaxError>> {
     if source.len() > MAX_SOURCE_BYTES {
-        return Err(vec![SyntaxError::TooLarge { limit: MAX_SOURCE_BYTES }]);
+        return Err(vec![SyntaxError::TooLarge {
+            limit: MAX_SOURCE_BYTES,
+        }]);
     }
     let mut errors = Vec::new();
     let mut strings = Vec::new();
@@ -99,20 +106,27 @@ fn prescan(source: &str) -> Result<Scan, Vec<SyntaxError>> {
                 match closed {
                     Some(end) => strings.push((i, end)),
                     None => {
-                        errors.push(SyntaxError::UnterminatedText { span: Span::new(i, i + 1) });
+                        errors.push(SyntaxError::UnterminatedText {
+                            span: Span::new(i, i + 1),
+                        });
                         break;
                     }
                 }
                 prefix_run = 0;
             }
             '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{00AB}' | '\u{00BB}' => {
-                errors.push(SyntaxError::CurlyQuote { span: Span::new(i, i + c.len_utf8()) });
+                errors.push(SyntaxError::CurlyQuote {
+                    span: Span::new(i, i + c.len_utf8()),
+                });
             }
             '(' | '[' | '{' => {
                 depth += 1;
                 prefix_run += 1;
                 if depth > MAX_NESTING || prefix_run > MAX_NESTING {
-                    errors.push(SyntaxError::TooDeep { span: Span::new(i, i + 1), limit: MAX_NESTING });
+                    errors.push(SyntaxError::TooDeep {
+                        span: Span::new(i, i + 1),
+                        limit: MAX_NESTING,
+                    });
                     break;
                 }
             }
@@ -123,7 +137,10 @@ fn prescan(source: &str) -> Result<Scan, Vec<SyntaxError>> {
             '-' | '!' => {
                 prefix_run += 1;
                 if prefix_run > MAX_NESTING {
-                    errors.push(SyntaxError::TooDeep { span: Span::new(i, i + 1), limit: MAX_NESTING });
+                    errors.push(SyntaxError::TooDeep {
+                        span: Span::new(i, i + 1),
+                        limit: MAX_NESTING,
+                    });
                     break;
                 }
             }
@@ -141,7 +158,10 @@ fn prescan(source: &str) -> Result<Scan, Vec<SyntaxError>> {
                 if source.get(i..end) == Some("not") {
                     prefix_run += 1;
                     if prefix_run > MAX_NESTING {
-                        errors.push(SyntaxError::TooDeep { span: Span::new(i, end), limit: MAX_NESTING });
+                        errors.push(SyntaxError::TooDeep {
+                            span: Span::new(i, end),
+                            limit: MAX_NESTING,
+                        });
                         break;
                     }
                 } else {
@@ -152,15 +172,17 @@ fn prescan(source: &str) -> Result<Scan, Vec<SyntaxError>> {
         }
     }
     if errors.is_empty() {
-        Ok(Scan { string_ranges: strings })
+        Ok(Scan {
+            string_ranges: strings,
+        })
     } else {
         Err(errors)
     }
 }
 
 const ITEM_WORDS: &[&str] = &[
-    "policy", "enum", "case", "let", "question", "action", "field", "script", "outcome", "deadline", "calendar",
-    "rule", "table", "example",
+    "policy", "enum", "case", "let", "question", "action", "field", "script", "outcome",
+    "deadline", "calendar", "rule", "table", "example",
 ];
 
 /// Byte ranges of the top-level declarations: each starts on a line whose
@@ -171,8 +193,13 @@ fn item_chunks(source: &str, strings: &[(usize, usize)]) -> Vec<(usize, usize)> 
     for line in source.split_inclusive('\n') {
         let trimmed = line.trim_start();
         let word_start = offset + (line.len() - trimmed.len());
-        let word: String = trimmed.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
-        let in_string = strings.iter().any(|&(s, e)| s < word_start && word_start < e);
+        let word: String = trimmed
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        let in_string = strings
+            .iter()
+            .any(|&(s, e)| s < word_start && word_start < e);
         if ITEM_WORDS.contains(&word.as_str()) && !in_string && word_start > 0 {
             starts.push(word_start);
         }
@@ -181,9 +208,10 @@ fn item_chunks(source: &str, strings: &[(usize, usize)]) -> Vec<(usize, usize)> 
     let mut chunks = Vec::new();
     for (k, &s) in starts.iter().enumerate() {
         let e = starts.get(k + 1).copied().unwrap_or(source.len());
-        let has_content = source
-            .get(s..e)
-            .is_some_and(|t| t.lines().any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#')));
+        let has_content = source.get(s..e).is_some_and(|t| {
+            t.lines()
+                .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        });
         if has_content {
             chunks.push((s, e));
         }

@@ -15,7 +15,12 @@ pub fn translate(source: &str, offset: usize, error: &Error<Rule>) -> SyntaxErro
     let pos = pos.min(source.len());
     let rest = source.get(pos..).unwrap_or("");
     let found_word = token_at(rest);
-    let span = Span::new(pos, pos + found_word.len().max(usize::from(!rest.is_empty()) * first_char_len(rest)));
+    let span = Span::new(
+        pos,
+        pos + found_word
+            .len()
+            .max(usize::from(!rest.is_empty()) * first_char_len(rest)),
+    );
     let positives: Vec<Rule> = match &error.variant {
         ErrorVariant::ParsingError { positives, .. } => positives.clone(),
         ErrorVariant::CustomError { .. } => Vec::new(),
@@ -23,10 +28,17 @@ pub fn translate(source: &str, offset: usize, error: &Error<Rule>) -> SyntaxErro
 
     if let Some(op) = ["&&", "||"].iter().find(|op| rest.starts_with(**op)) {
         let instead = if *op == "&&" { "and" } else { "or" };
-        return SyntaxError::ForeignOperator { span: Span::new(pos, pos + 2), found: op.to_string(), instead };
+        return SyntaxError::ForeignOperator {
+            span: Span::new(pos, pos + 2),
+            found: op.to_string(),
+            instead,
+        };
     }
     if positives.contains(&Rule::ident) && is_keyword(&found_word) {
-        return SyntaxError::ReservedWord { span, word: found_word };
+        return SyntaxError::ReservedWord {
+            span,
+            word: found_word,
+        };
     }
     if positives.contains(&Rule::header) {
         return SyntaxError::MissingHeader { span };
@@ -44,7 +56,9 @@ pub fn translate(source: &str, offset: usize, error: &Error<Rule>) -> SyntaxErro
     }
     let effect_rules = positives.iter().filter(|r| is_effect(**r)).count();
     if effect_rules >= 3 {
-        push("an effect (`ask`, `require`, `allow`, `forbid`, `say`, `set`, `due` or `open`)".into());
+        push(
+            "an effect (`ask`, `require`, `allow`, `forbid`, `say`, `set`, `due` or `open`)".into(),
+        );
     }
     for r in &positives {
         if (declaration_rules >= 3 && is_declaration(*r)) || (effect_rules >= 3 && is_effect(*r)) {
@@ -59,7 +73,12 @@ pub fn translate(source: &str, offset: usize, error: &Error<Rule>) -> SyntaxErro
     } else {
         format!("`{found_word}`")
     };
-    SyntaxError::Unexpected { span, expected, found, after: previous_word(source, pos) }
+    SyntaxError::Unexpected {
+        span,
+        expected,
+        found,
+        after: previous_word(source, pos),
+    }
 }
 
 fn first_char_len(s: &str) -> usize {
@@ -68,7 +87,10 @@ fn first_char_len(s: &str) -> usize {
 
 /// The word or symbol at the start of `rest`.
 fn token_at(rest: &str) -> String {
-    let word: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+    let word: String = rest
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
     if !word.is_empty() {
         return word;
     }
@@ -92,11 +114,52 @@ fn previous_word(source: &str, pos: usize) -> Option<String> {
 fn is_keyword(word: &str) -> bool {
     matches!(
         word,
-        "and" | "or" | "not" | "in" | "is" | "true" | "false" | "now" | "today" | "when" | "then" | "unanswered"
-            | "answered" | "overrides" | "quote" | "policy" | "enum" | "case" | "let" | "question" | "action"
-            | "field" | "script" | "outcome" | "deadline" | "rule" | "table" | "example" | "calendar" | "ask"
-            | "require" | "allow" | "forbid" | "say" | "set" | "due" | "open" | "required" | "allowed"
-            | "forbidden" | "undecided" | "given" | "expect" | "within" | "after" | "by"
+        "and"
+            | "or"
+            | "not"
+            | "in"
+            | "is"
+            | "true"
+            | "false"
+            | "now"
+            | "today"
+            | "when"
+            | "then"
+            | "unanswered"
+            | "answered"
+            | "overrides"
+            | "quote"
+            | "policy"
+            | "enum"
+            | "case"
+            | "let"
+            | "question"
+            | "action"
+            | "field"
+            | "script"
+            | "outcome"
+            | "deadline"
+            | "rule"
+            | "table"
+            | "example"
+            | "calendar"
+            | "ask"
+            | "require"
+            | "allow"
+            | "forbid"
+            | "say"
+            | "set"
+            | "due"
+            | "open"
+            | "required"
+            | "allowed"
+            | "forbidden"
+            | "undecided"
+            | "given"
+            | "expect"
+            | "within"
+            | "after"
+            | "by"
     )
 }
 

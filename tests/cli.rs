@@ -1,0 +1,254 @@
+//! The real `pol` binary: exit codes, JSON shapes, closing lines.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn pol(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pol"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn pol_stdin(args: &[&str], input: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pol"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+const SKETCH: &str = "tests/fixtures/sketch.pol";
+
+#[test]
+fn check_exit_codes() {
+    assert_eq!(pol(&["check", SKETCH]).status.code(), Some(0));
+    assert_eq!(
+        pol(&["check", "tests/diagnostics/E0101_unknown_name.pol"])
+            .status
+            .code(),
+        Some(1)
+    );
+    assert_eq!(
+        pol(&["check", "tests/no/such/file.pol"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        pol(&["check", "--today", "not-a-date", SKETCH])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(pol(&["frobnicate"]).status.code(), Some(2));
+}
+
+#[test]
+fn check_json_has_the_contracted_keys() {
+    let out = pol(&[
+        "check",
+        "--format",
+        "json",
+        "tests/diagnostics/E0101_unknown_name.pol",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let first = &v.as_array().unwrap()[0];
+    for key in [
+        "code", "severity", "message", "file", "line", "column", "labels", "help",
+    ] {
+        assert!(first.get(key).is_some(), "missing {key} in {first}");
+    }
+    assert!(v.as_array().unwrap().iter().any(|d| d["code"] == "E0101"));
+}
+
+#[test]
+fn eval_prints_a_decision_and_echoes_the_time() {
+    let out = pol_stdin(
+        &[
+            "eval",
+            SKETCH,
+            "--case",
+            "-",
+            "--at",
+            "2025-05-01T10:00:00+07:00",
+        ],
+        r#"{"recipient": "someone_else", "confirm_count": 3}"#,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let d: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(d["policy"]["id"], "dm_verification");
+    assert_eq!(d["actions"][0]["verdict"], "forbidden");
+    assert_eq!(
+        d["actions"][0]["because"][0]["rule"],
+        "too_many_confirmations"
+    );
+    assert!(d["actions"][0]["because"][0]["at"]
+        .as_str()
+        .unwrap()
+        .starts_with("tests/fixtures/sketch.pol:"));
+    assert!(d["at"].as_str().unwrap().starts_with("2025-05-01T03:00:00"));
+    for key in [
+        "complete",
+        "questions",
+        "ticket_fields",
+        "scripts",
+        "outcomes",
+        "deadlines",
+        "pending",
+        "warnings",
+    ] {
+        assert!(d.get(key).is_some(), "missing {key}");
+    }
+}
+
+#[test]
+fn eval_rejects_bad_cases_with_exit_2_and_a_path() {
+    let out = pol_stdin(&["eval", SKETCH, "--case", "-"], r#"{"recipient": "boss"}"#);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("$.recipient") && err.contains("E0606"),
+        "{err}"
+    );
+    let out = pol_stdin(&["eval", SKETCH, "--case", "-"], "{not json");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("E0601"));
+    let out = pol(&["eval", SKETCH, "--case", "tests/fixtures/missing.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = pol_stdin(&["eval", SKETCH, "--case", "-", "--at", "yesterday"], "{}");
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn eval_of_a_broken_policy_exits_1() {
+    let out = pol_stdin(
+        &[
+            "eval",
+            "tests/diagnostics/E0101_unknown_name.pol",
+            "--case",
+            "-",
+        ],
+        "{}",
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn eval_human_format_reads_like_instructions() {
+    let out = pol_stdin(
+        &["eval", SKETCH, "--case", "-", "--format", "human"],
+        r#"{"recipient": "someone_else", "confirm_count": 1, "declared_not_pj": false}"#,
+    );
+    let s = text(&out.stdout);
+    assert!(
+        s.contains("Apakah bapak/ibu sebagai penanggung jawab"),
+        "{s}"
+    );
+    assert!(s.contains("allowed"), "{s}");
+}
+
+#[test]
+fn test_prints_the_closing_line_and_fails_on_a_failure() {
+    let out = pol(&["test", SKETCH]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        text(&out.stdout).trim_end().ends_with("3 passed, 0 failed"),
+        "{}",
+        text(&out.stdout)
+    );
+    let dir = std::env::temp_dir().join(format!("pol-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let failing = dir.join("failing.pol");
+    let src = std::fs::read_to_string(SKETCH).unwrap().replace(
+        "expect { offer allowed; not ask pj }",
+        "expect { offer forbidden }",
+    );
+    std::fs::write(&failing, src).unwrap();
+    let out = pol(&["test", failing.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let s = text(&out.stdout);
+    assert!(
+        s.contains("expected `offer` to be forbidden, but it is allowed"),
+        "{s}"
+    );
+    assert!(s.trim_end().ends_with("2 passed, 1 failed"), "{s}");
+}
+
+#[test]
+fn schema_describes_the_case_record() {
+    let out = pol(&["schema", SKETCH]);
+    assert_eq!(out.status.code(), Some(0));
+    let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(s["$schema"], "https://json-schema.org/draft/2020-12/schema");
+    assert_eq!(s["additionalProperties"], false);
+    let rec = &s["properties"]["recipient"];
+    assert_eq!(
+        rec["anyOf"][0]["enum"],
+        serde_json::json!(["fastel_owner", "payer", "cp_verified_name", "someone_else"])
+    );
+    assert_eq!(rec["anyOf"][1]["type"], "null");
+    assert_eq!(rec["x-question"], "Dengan bapak/ibu siapa saya berbicara?");
+}
+
+#[test]
+fn shipped_policies_check_clean_and_pass_their_examples() {
+    let out = pol(&["check", "policies/"]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("0 errors, 0 warnings"), "{err}");
+    let out = pol(&["test", "policies/"]);
+    let s = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{s}");
+    let last = s.lines().last().unwrap_or("");
+    let passed: usize = last.split(' ').next().unwrap_or("0").parse().unwrap_or(0);
+    assert!(passed >= 60, "{last}");
+}
+
+#[test]
+fn shipped_case_files_evaluate() {
+    let mut n = 0;
+    for policy in std::fs::read_dir("policies").unwrap().flatten() {
+        let p = policy.path();
+        if p.extension().is_none_or(|e| e != "pol") {
+            continue;
+        }
+        let stem = p.file_stem().unwrap().to_str().unwrap().to_string();
+        let Ok(cases) = std::fs::read_dir(format!("policies/cases/{stem}")) else {
+            continue;
+        };
+        for c in cases.flatten() {
+            let out = pol(&[
+                "eval",
+                p.to_str().unwrap(),
+                "--case",
+                c.path().to_str().unwrap(),
+                "--at",
+                "2025-05-02T10:00:00+07:00",
+            ]);
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{}: {}",
+                c.path().display(),
+                text(&out.stderr)
+            );
+            let d: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(d["policy"]["id"], stem.as_str());
+            n += 1;
+        }
+    }
+    assert!(n >= 10, "only {n} case files");
+}
