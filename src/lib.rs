@@ -10,6 +10,7 @@
 // Declarations are registered inside `if`s with side effects; a match guard would hide them.
 #![allow(clippy::collapsible_match)]
 
+pub mod analysis;
 pub mod builtins;
 pub mod check;
 pub mod diagnostic;

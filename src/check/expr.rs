@@ -318,8 +318,18 @@ impl Checker<'_> {
         (CExpr::Cmp(op, Box::new(ca), Box::new(cb)), Type::Bool)
     }
 
+    /// A bare name that is not a fact but is a value of some enum: it takes its type from the other side.
     fn is_unresolved_name(&self, e: &Expr) -> bool {
-        matches!(&e.kind, ExprKind::Name(id) if !self.values.contains_key(&id.name))
+        match &e.kind {
+            ExprKind::Name(id) => {
+                !self.values.contains_key(&id.name)
+                    && self
+                        .enums
+                        .iter()
+                        .any(|en| en.variants.iter().any(|v| v.name == id.name))
+            }
+            _ => false,
+        }
     }
 
     fn arith(&mut self, e: &Expr, op: ArithOp, a: &Expr, b: &Expr) -> (CExpr, Type) {

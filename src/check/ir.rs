@@ -217,6 +217,17 @@ pub enum OpenTarget {
     Outcome(u32),
 }
 
+/// How a `due … within` duration is counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Working {
+    /// Plain clock time.
+    No,
+    /// Time inside opening hours (`48 working hours`).
+    Hours,
+    /// Whole working days (`2 working days`); the duration holds the number of days.
+    Days,
+}
+
 #[derive(Debug, Clone)]
 pub enum CEffect {
     Ask(u32),
@@ -230,7 +241,7 @@ pub enum CEffect {
     DueWithin {
         deadline: u32,
         duration: CExpr,
-        working: bool,
+        working: Working,
         after: CExpr,
     },
     DueBy {

@@ -335,12 +335,22 @@ impl Checker<'_> {
                                     span: duration.span,
                                 });
                             }
-                            (
-                                CExpr::Const(crate::value::Value::Duration(
-                                    amount.saturating_mul(unit.seconds()),
-                                )),
-                                true,
-                            )
+                            let days = |n: i64| {
+                                (
+                                    CExpr::Const(crate::value::Value::Duration(n)),
+                                    Working::Days,
+                                )
+                            };
+                            match unit {
+                                ast::DurationUnit::Day => days(*amount),
+                                ast::DurationUnit::Week => days(amount.saturating_mul(5)),
+                                _ => (
+                                    CExpr::Const(crate::value::Value::Duration(
+                                        amount.saturating_mul(unit.seconds()),
+                                    )),
+                                    Working::Hours,
+                                ),
+                            }
                         }
                         _ => {
                             let (c, t) = self.expr(duration, None);
@@ -351,7 +361,7 @@ impl Checker<'_> {
                                     found: t,
                                 });
                             }
-                            (c, false)
+                            (c, Working::No)
                         }
                     };
                     let (after_c, at) = self.expr(after, None);

@@ -1,5 +1,7 @@
 //! The `pol` command line: the edge where files are read and results printed.
 
+mod ask;
+pub mod batch;
 mod human;
 
 use crate::{render, testing, Compiled, Diagnostic};
@@ -38,8 +40,15 @@ pub enum Command {
         /// The policy file
         policy: PathBuf,
         /// The case record (JSON); `-` reads standard input
-        #[arg(long, value_name = "FILE")]
-        case: String,
+        #[arg(long, value_name = "FILE", required_unless_present = "batch")]
+        case: Option<String>,
+        /// Many case records, one JSON object per line (`-` reads standard input):
+        /// prints one compact Decision (or error record) per line, in order
+        #[arg(long, value_name = "FILE.jsonl", conflicts_with = "case")]
+        batch: Option<String>,
+        /// Worker threads for --batch (default: one per core)
+        #[arg(long, value_name = "N", requires = "batch")]
+        threads: Option<usize>,
         /// Evaluation time, e.g. 2025-04-29T10:30+07:00 (without offset: the policy's zone)
         #[arg(long, value_name = "DATETIME")]
         at: Option<String>,
@@ -51,6 +60,29 @@ pub enum Command {
     Test {
         /// Files or folders; folders are searched for .pol files
         paths: Vec<PathBuf>,
+    },
+    /// Walk through a call: ask the pending questions one at a time
+    Ask {
+        /// The policy file
+        policy: PathBuf,
+        /// Evaluation time, e.g. 2025-04-29T10:30+07:00
+        #[arg(long, value_name = "DATETIME")]
+        at: Option<String>,
+        /// Start from this case record (JSON) instead of an empty one
+        #[arg(long, value_name = "FILE")]
+        case: Option<PathBuf>,
+        /// Save the final case record (JSON) here
+        #[arg(long, value_name = "FILE")]
+        save_case: Option<PathBuf>,
+        /// Save the final Decision (JSON) here
+        #[arg(long, value_name = "FILE")]
+        save_decision: Option<PathBuf>,
+        /// Append the walkthrough as an `example` block to this file (e.g. the policy itself)
+        #[arg(long, value_name = "FILE")]
+        save_example: Option<PathBuf>,
+        /// Name of the saved example
+        #[arg(long, value_name = "NAME")]
+        example_name: Option<String>,
     },
     /// Print the JSON Schema of a policy's case record
     Schema {
@@ -83,11 +115,23 @@ pub fn run() -> i32 {
         Command::Eval {
             policy,
             case,
+            batch,
+            threads,
             at,
             format,
-        } => eval(&policy, &case, at.as_deref(), format),
+        } => match (case, batch) {
+            (_, Some(batch)) if format == Format::Human => usage_error(format!(
+                "--batch {batch} writes one JSON line per case: --format human is not available with it"
+            )),
+            (_, Some(batch)) => batch::command(&policy, &batch, at.as_deref(), threads),
+            (Some(case), None) => eval(&policy, &case, at.as_deref(), format),
+            (None, None) => usage_error("give the case with --case FILE, or many with --batch FILE.jsonl".into()),
+        },
         Command::Test { paths } => test(paths),
         Command::Schema { policy } => schema(&policy),
+        Command::Ask { policy, at, case, save_case, save_decision, save_example, example_name } => {
+            ask_command(&policy, at.as_deref(), case.as_deref(), save_case, save_decision, save_example, example_name)
+        }
     }
 }
 
@@ -328,6 +372,82 @@ fn test(paths: Vec<PathBuf>) -> i32 {
     }
     let _ = writeln!(out, "{passed} passed, {failed} failed");
     i32::from(failed > 0)
+}
+
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one argument per command-line option"
+)]
+fn ask_command(
+    policy_path: &Path,
+    at: Option<&str>,
+    case: Option<&Path>,
+    save_case: Option<PathBuf>,
+    save_decision: Option<PathBuf>,
+    save_example: Option<PathBuf>,
+    example_name: Option<String>,
+) -> i32 {
+    let source = match read(policy_path) {
+        Ok(s) => s,
+        Err(e) => return usage_error(e),
+    };
+    let mut sink = Vec::new();
+    let Ok(compiled) = load(policy_path, &source, None, Format::Human, &mut sink) else {
+        return 1;
+    };
+    let at = match at {
+        None => {
+            // An interactive session happens now: say so, and record it in a saved example.
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0);
+            let shown =
+                crate::time::format_instant(now, compiled.policy.calendar.zone.offset_at(now));
+            eprintln!("evaluation time: {shown} (now; pass --at to choose another)");
+            Some(now)
+        }
+        Some(t) => match compiled.policy.parse_at(t) {
+            Some(i) => Some(i),
+            None => {
+                return usage_error(format!(
+                    "`{t}` is not a date and time such as 2025-04-29T10:30+07:00"
+                ))
+            }
+        },
+    };
+    let start = match case {
+        None => serde_json::Map::new(),
+        Some(p) => {
+            let text = match read(p) {
+                Ok(t) => t,
+                Err(e) => return usage_error(e),
+            };
+            if let Err(e) = compiled.policy.evaluate_json(&text, at) {
+                return usage_error(format!(
+                    "bad case record {} at {}: {}",
+                    p.display(),
+                    e.path,
+                    e.message
+                ));
+            }
+            match serde_json::from_str::<serde_json::Value>(&text) {
+                Ok(serde_json::Value::Object(m)) => m,
+                _ => return usage_error(format!("{} is not a JSON object", p.display())),
+            }
+        }
+    };
+    ask::run(
+        &compiled.policy,
+        ask::AskOptions {
+            at,
+            start,
+            save_case,
+            save_decision,
+            save_example,
+            example_name,
+        },
+    )
 }
 
 fn schema(policy_path: &Path) -> i32 {

@@ -40,6 +40,59 @@ pub fn add_working(cal: &Calendar, start: i64, duration: i64) -> i64 {
     cal.zone.instant_of_local(local + remaining)
 }
 
+fn hours_of(cal: &Calendar, day: i64) -> Option<(i64, i64)> {
+    if cal.closed.binary_search(&(day as i32)).is_ok() {
+        return None;
+    }
+    let weekday = crate::time::weekday(day as i32) as usize;
+    cal.open
+        .get(weekday.wrapping_sub(1))
+        .copied()
+        .flatten()
+        .map(|(o, c)| (i64::from(o), i64::from(c)))
+}
+
+/// `days` working days after `start`: the same time of day on the `days`-th
+/// next working day (within its opening hours). A start outside working time
+/// counts from the next opening.
+pub fn add_working_days(cal: &Calendar, start: i64, days: i64) -> i64 {
+    let local = cal.zone.local_seconds(start);
+    let mut day = local.div_euclid(SECONDS_PER_DAY);
+    let mut time = local.rem_euclid(SECONDS_PER_DAY);
+    // Move a start outside working time to the next opening.
+    let mut guard = 0;
+    loop {
+        match hours_of(cal, day) {
+            Some((open, close)) if time < close => {
+                time = time.max(open);
+                break;
+            }
+            _ => {
+                day += 1;
+                time = 0;
+            }
+        }
+        guard += 1;
+        if guard > MAX_DAYS {
+            return start;
+        }
+    }
+    let mut left = days.max(0);
+    while left > 0 {
+        day += 1;
+        if hours_of(cal, day).is_some() {
+            left -= 1;
+        }
+        guard += 1;
+        if guard > MAX_DAYS {
+            return start;
+        }
+    }
+    let (open, close) = hours_of(cal, day).unwrap_or((0, SECONDS_PER_DAY));
+    cal.zone
+        .instant_of_local(day * SECONDS_PER_DAY + time.clamp(open, close))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,6 +129,23 @@ mod tests {
         assert_eq!(
             crate::time::format_instant(due, 7 * 3600),
             "2025-05-05T09:00:00+07:00"
+        );
+    }
+
+    #[test]
+    fn working_days_keep_the_time_of_day() {
+        let c = cal();
+        // Thursday 10:00 + 2 working days = Monday 10:00.
+        let due = add_working_days(&c, at("2025-05-01T10:00+07:00"), 2);
+        assert_eq!(
+            crate::time::format_instant(due, 7 * 3600),
+            "2025-05-05T10:00:00+07:00"
+        );
+        // Saturday counts from Monday 08:00.
+        let due = add_working_days(&c, at("2025-05-03T10:00+07:00"), 1);
+        assert_eq!(
+            crate::time::format_instant(due, 7 * 3600),
+            "2025-05-06T08:00:00+07:00"
         );
     }
 

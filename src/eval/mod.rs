@@ -7,7 +7,7 @@ mod expr;
 pub mod render;
 mod value3;
 
-pub use case::{decode_case, CaseError};
+pub use case::{decode_case, decode_value, parse_duration, CaseError};
 pub use expr::in_range;
 pub use render::json_value as value_json;
 
@@ -229,15 +229,11 @@ fn build(env: &mut Env, effective: &[V], window: V) -> Decision {
                     let a = env.eval(after);
                     let v = match (d, a) {
                         (V::Known(Value::Duration(d)), V::Known(Value::DateTime(t))) => {
-                            if *working {
-                                V::Known(Value::DateTime(calendar::add_working(
-                                    &policy.calendar,
-                                    t,
-                                    d,
-                                )))
-                            } else {
-                                V::Known(Value::DateTime(t.saturating_add(d)))
-                            }
+                            V::Known(Value::DateTime(match working {
+                                Working::No => t.saturating_add(d),
+                                Working::Hours => calendar::add_working(&policy.calendar, t, d),
+                                Working::Days => calendar::add_working_days(&policy.calendar, t, d),
+                            }))
                         }
                         (V::Unknown(mut x), V::Unknown(y)) => {
                             x.union(&y);

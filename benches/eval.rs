@@ -1,0 +1,104 @@
+//! Evaluation: on an already decoded case, end to end (JSON text → Decision JSON text),
+//! and batch throughput through the library on 1 and 2 threads.
+
+mod common;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use pol::cli::batch;
+use std::hint::black_box;
+
+fn evaluate(c: &mut Criterion) {
+    let mut g = c.benchmark_group("evaluate");
+    for (name, source) in common::shipped_policies() {
+        let policy = common::compile(&source, &name);
+        let at = policy.parse_at(common::AT);
+        for (case_name, json) in common::shipped_cases(&name) {
+            let Ok(case) = pol::decode_case(&policy, &json) else {
+                continue;
+            };
+            g.bench_function(BenchmarkId::new(&name, &case_name), |b| {
+                b.iter(|| pol::evaluate(black_box(&policy), black_box(&case), at))
+            });
+        }
+    }
+    g.finish();
+}
+
+fn end_to_end(c: &mut Criterion) {
+    let name = "dm_verification";
+    let Some((_, source)) = common::shipped_policies()
+        .into_iter()
+        .find(|(n, _)| n == name)
+    else {
+        return;
+    };
+    let policy = common::compile(&source, name);
+    let at = policy.parse_at(common::AT);
+    let mut g = c.benchmark_group("end_to_end");
+    for (case_name, json) in common::shipped_cases(name) {
+        // The three stages, then the whole path as `pol eval --batch` runs it.
+        g.bench_function(BenchmarkId::new("decode", &case_name), |b| {
+            b.iter(|| pol::decode_case(black_box(&policy), black_box(&json)))
+        });
+        let Ok(decision) = policy.evaluate_json(&json, at) else {
+            continue;
+        };
+        g.bench_function(BenchmarkId::new("serialize_compact", &case_name), |b| {
+            b.iter(|| serde_json::to_string(black_box(&decision)))
+        });
+        g.bench_function(BenchmarkId::new("serialize_pretty", &case_name), |b| {
+            b.iter(|| black_box(&decision).to_json())
+        });
+        g.bench_function(BenchmarkId::new("json_to_json", &case_name), |b| {
+            let mut out = Vec::with_capacity(16 * 1024);
+            b.iter(|| {
+                out.clear();
+                batch::evaluate_line(&policy, at, black_box(json.as_bytes()), 1, &mut out)
+            })
+        });
+    }
+    g.finish();
+}
+
+fn batch_throughput(c: &mut Criterion) {
+    let name = "dm_verification";
+    let Some((_, source)) = common::shipped_policies()
+        .into_iter()
+        .find(|(n, _)| n == name)
+    else {
+        return;
+    };
+    let policy = common::compile(&source, name);
+    let at = policy.parse_at(common::AT);
+    let cases = common::shipped_cases(name);
+    if cases.is_empty() {
+        return;
+    }
+    let lines = 20_000usize;
+    let mut input = String::new();
+    for i in 0..lines {
+        if let Some((_, json)) = cases.get(i % cases.len()) {
+            input.push_str(json);
+            input.push('\n');
+        }
+    }
+    let mut g = c.benchmark_group("batch");
+    g.throughput(Throughput::Elements(lines as u64));
+    g.sample_size(10);
+    for threads in [1usize, 2] {
+        let opts = batch::Options {
+            threads,
+            ..batch::Options::default()
+        };
+        g.bench_function(BenchmarkId::new("dm_verification_threads", threads), |b| {
+            b.iter(|| {
+                let mut sink = std::io::sink();
+                batch::run(&policy, at, input.as_bytes(), &mut sink, &opts, None)
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, evaluate, end_to_end, batch_throughput);
+criterion_main!(benches);

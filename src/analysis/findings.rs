@@ -1,0 +1,671 @@
+//! The questions the analysis asks about a policy, and the diagnostics it reports.
+
+use super::domain::{vars_of, Domains};
+use super::search::{Found, Point, Search, Q};
+use super::witness::{cites, Witness};
+use super::{codes, Finding, Options, Stats};
+use crate::check::ir::*;
+use crate::diagnostic::Diagnostic;
+use crate::eval::decision::Decision;
+use crate::span::Span;
+use std::collections::BTreeSet;
+
+/// An output that rules set to a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Valued {
+    Outcome(u32),
+    Field(u32),
+}
+
+pub(super) struct Analyser<'a> {
+    policy: &'a Policy,
+    opts: &'a Options,
+    search: Search<'a>,
+    pub stats: Stats,
+    rule_vars: Vec<BTreeSet<usize>>,
+    /// Whether each rule can fire at all (filled in by the dead-rule check).
+    fires_at_all: Vec<Option<Point>>,
+    effective_at_all: Vec<Option<Point>>,
+    pub findings: Vec<Finding>,
+}
+
+impl<'a> Analyser<'a> {
+    pub fn new(policy: &'a Policy, dom: &'a Domains, opts: &'a Options) -> Analyser<'a> {
+        let at = policy.facts.len();
+        let policy_window = policy.meta.valid_from.is_some() || policy.meta.valid_until.is_some();
+        let rule_vars = policy
+            .rules
+            .iter()
+            .map(|r| {
+                let mut v = BTreeSet::new();
+                if let Some(c) = &r.cond {
+                    vars_of(policy, c, &mut v);
+                }
+                if policy_window || r.valid_from.is_some() || r.valid_until.is_some() {
+                    v.insert(at);
+                }
+                v
+            })
+            .collect();
+        Analyser {
+            policy,
+            opts,
+            search: Search::new(policy, dom, opts.max_nodes),
+            stats: Stats::default(),
+            rule_vars,
+            fires_at_all: vec![None; policy.rules.len()],
+            effective_at_all: vec![None; policy.rules.len()],
+            findings: Vec::new(),
+        }
+    }
+
+    fn rule(&self, r: u32) -> Option<&'a RuleDef> {
+        self.policy.rules.get(r as usize)
+    }
+
+    fn name(&self, r: u32) -> String {
+        self.rule(r).map(|x| x.name.clone()).unwrap_or_default()
+    }
+
+    fn span(&self, r: u32) -> Span {
+        self.rule(r).map(|x| x.span).unwrap_or_default()
+    }
+
+    /// The name `overrides` accepts for a rule: a table row is overridden through its table.
+    fn override_name(&self, r: u32) -> String {
+        let n = self.name(r);
+        match n.find('[') {
+            Some(i) if n.ends_with(']') => n.get(..i).unwrap_or(&n).to_string(),
+            _ => n,
+        }
+    }
+
+    fn vars_fires(&self, r: u32) -> BTreeSet<usize> {
+        self.rule_vars.get(r as usize).cloned().unwrap_or_default()
+    }
+
+    fn vars_eff(&self, r: u32) -> BTreeSet<usize> {
+        let mut v = self.vars_fires(r);
+        if let Some(rule) = self.rule(r) {
+            for o in &rule.overridden_by {
+                v.extend(self.vars_fires(*o));
+            }
+        }
+        v
+    }
+
+    fn budget_left(&self) -> bool {
+        self.search.total_nodes < self.opts.max_total
+    }
+
+    /// Runs one question, counting it.
+    fn ask(&mut self, q: &Q, vars: &BTreeSet<usize>) -> Found {
+        if !self.budget_left() {
+            self.stats.skipped += 1;
+            return Found::GaveUp;
+        }
+        self.stats.questions += 1;
+        let f = self.search.find(q, vars);
+        match &f {
+            Found::GaveUp => self.stats.skipped += 1,
+            Found::Nothing { exact: false } => self.stats.inexact += 1,
+            _ => {}
+        }
+        self.stats.nodes = self.search.total_nodes;
+        f
+    }
+
+    fn overrides(&self, winner: u32, loser: u32) -> bool {
+        self.rule(loser)
+            .is_some_and(|r| r.overridden_by.contains(&winner))
+    }
+
+    fn push(&mut self, d: Diagnostic, w: Option<Witness>) {
+        let d = match &w {
+            Some(w) => w
+                .notes(self.policy)
+                .into_iter()
+                .fold(d, |d, n| d.note(n)),
+            None => d,
+        };
+        self.findings.push(Finding {
+            diagnostic: d,
+            witness: w,
+        });
+    }
+
+    /// A witness that the evaluator confirms; `None` (and counted) otherwise.
+    fn confirmed(&mut self, p: &Point, check: impl Fn(&Decision) -> bool) -> Option<Witness> {
+        let w = Witness::from_point(self.policy, p);
+        match w.evaluate(self.policy) {
+            Some(d) if check(&d) => Some(w),
+            _ => {
+                self.stats.unconfirmed += 1;
+                None
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ conflicts
+
+    pub fn action_conflicts(&mut self) {
+        let policy = self.policy;
+        for (ai, action) in policy.actions.iter().enumerate() {
+            let ai = ai as u32;
+            let (mut req, mut forbid, mut open) = (Vec::new(), Vec::new(), Vec::new());
+            for (ri, r) in policy.rules.iter().enumerate() {
+                let ri = ri as u32;
+                for e in &r.effects {
+                    match e {
+                        CEffect::Require(a) if *a == ai => req.push(ri),
+                        CEffect::Forbid(a) if *a == ai => forbid.push(ri),
+                        CEffect::Open {
+                            target: Some(OpenTarget::Action(a)),
+                            ..
+                        } if *a == ai => open.push(ri),
+                        _ => {}
+                    }
+                }
+            }
+            for &r1 in &req {
+                for &r2 in &forbid {
+                    if r1 == r2 || self.overrides(r1, r2) || self.overrides(r2, r1) {
+                        continue;
+                    }
+                    let mut items = vec![Q::Eff(r1), Q::Eff(r2)];
+                    let mut vars = self.vars_eff(r1);
+                    vars.extend(self.vars_eff(r2));
+                    for o in &open {
+                        items.push(Q::not(Q::Eff(*o)));
+                        vars.extend(self.vars_eff(*o));
+                    }
+                    let Found::Witness(p) = self.ask(&Q::And(items), &vars) else {
+                        continue;
+                    };
+                    let name = action.name.clone();
+                    let Some(w) = self.confirmed(&p, |d| {
+                        d.actions
+                            .iter()
+                            .any(|a| a.id == name && a.reason == Some("conflict"))
+                    }) else {
+                        continue;
+                    };
+                    let (first, second) = (r1.min(r2), r1.max(r2));
+                    let verb = |r: u32| if r == r1 { "requires" } else { "forbids" };
+                    let d = Diagnostic::error(
+                        codes::CONFLICT,
+                        format!(
+                            "`{}` can be required and forbidden at once: rules `{}` and `{}` both apply and no `overrides` says which wins",
+                            action.name,
+                            self.name(first),
+                            self.name(second)
+                        ),
+                    )
+                    .primary(
+                        self.span(second),
+                        format!("{} `{}`", verb(second), action.name),
+                    )
+                    .secondary(
+                        self.span(first),
+                        format!("{} `{}`", verb(first), action.name),
+                    )
+                    .help(format!(
+                        "say which rule wins: `rule {} overrides {}` (or the reverse), or make the two conditions exclude each other",
+                        self.name(second),
+                        self.override_name(first)
+                    ));
+                    self.push(d, Some(w));
+                }
+            }
+        }
+    }
+
+    pub fn value_conflicts(&mut self) {
+        let policy = self.policy;
+        let mut targets: Vec<(Valued, Vec<(u32, &'a CExpr)>, Vec<u32>)> = Vec::new();
+        for o in 0..policy.outcomes.len() as u32 {
+            targets.push((Valued::Outcome(o), Vec::new(), Vec::new()));
+        }
+        for f in 0..policy.fields.len() as u32 {
+            targets.push((Valued::Field(f), Vec::new(), Vec::new()));
+        }
+        for (ri, r) in policy.rules.iter().enumerate() {
+            let ri = ri as u32;
+            for e in &r.effects {
+                let (key, v) = match e {
+                    CEffect::SetOutcome(o, v) => (Valued::Outcome(*o), Some(v)),
+                    CEffect::SetField(f, v) => (Valued::Field(*f), Some(v)),
+                    CEffect::Open {
+                        target: Some(OpenTarget::Outcome(o)),
+                        ..
+                    } => (Valued::Outcome(*o), None),
+                    _ => continue,
+                };
+                if let Some(t) = targets.iter_mut().find(|t| t.0 == key) {
+                    match v {
+                        Some(v) => t.1.push((ri, v)),
+                        None => t.2.push(ri),
+                    }
+                }
+            }
+        }
+        for (target, sets, open) in targets {
+            let (kind, name) = match target {
+                Valued::Outcome(o) => (
+                    "outcome",
+                    policy.outcomes.get(o as usize).map(|x| x.name.clone()),
+                ),
+                Valued::Field(f) => (
+                    "ticket field",
+                    policy.fields.get(f as usize).map(|x| x.name.clone()),
+                ),
+            };
+            let name = name.unwrap_or_default();
+            for (i, (r1, v1)) in sets.iter().enumerate() {
+                for (r2, v2) in sets.iter().skip(i + 1) {
+                    if r1 == r2 || self.overrides(*r1, *r2) || self.overrides(*r2, *r1) {
+                        continue;
+                    }
+                    if let (CExpr::Const(a), CExpr::Const(b)) = (v1, v2) {
+                        if a.equals(b) {
+                            continue;
+                        }
+                    }
+                    let differ = CExpr::Cmp(
+                        crate::syntax::ast::CmpOp::Ne,
+                        Box::new((*v1).clone()),
+                        Box::new((*v2).clone()),
+                    );
+                    let mut vars = self.vars_eff(*r1);
+                    vars.extend(self.vars_eff(*r2));
+                    vars_of(policy, &differ, &mut vars);
+                    let mut items = vec![Q::Eff(*r1), Q::Eff(*r2), Q::Expr(differ)];
+                    for o in &open {
+                        items.push(Q::not(Q::Eff(*o)));
+                        vars.extend(self.vars_eff(*o));
+                    }
+                    let Found::Witness(p) = self.ask(&Q::And(items), &vars) else {
+                        continue;
+                    };
+                    let (n1, n2) = (self.name(*r1), self.name(*r2));
+                    let Some(w) = self.confirmed(&p, |d| match target {
+                        Valued::Outcome(_) => d
+                            .outcome_details
+                            .iter()
+                            .any(|o| o.id == name && o.reason == Some("conflict")),
+                        Valued::Field(_) => d.ticket_fields.iter().any(|f| {
+                            f.id == name
+                                && f.value.is_none()
+                                && f.because.iter().any(|b| b.rule == n1)
+                                && f.because.iter().any(|b| b.rule == n2)
+                        }),
+                    }) else {
+                        continue;
+                    };
+                    let d = Diagnostic::error(
+                        codes::VALUE_CONFLICT,
+                        format!(
+                            "{kind} `{name}` can get two different values at once: rules `{n1}` and `{n2}` both apply and no `overrides` says which wins"
+                        ),
+                    )
+                    .primary(self.span(*r2), format!("sets `{name}`"))
+                    .secondary(self.span(*r1), format!("sets `{name}` to another value"))
+                    .help(format!(
+                        "say which rule wins: `rule {n2} overrides {}` (or the reverse), or make the two conditions exclude each other",
+                        self.override_name(*r1)
+                    ));
+                    self.push(d, Some(w));
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ gaps
+
+    pub fn gaps(&mut self, must_decide: &[(MustDecide, Span)]) {
+        let policy = self.policy;
+        for (target, span) in must_decide {
+            let (kind, name, has_default) = match target {
+                MustDecide::Action(a) => match policy.actions.get(*a as usize) {
+                    Some(x) => ("action", x.name.clone(), x.default.is_some()),
+                    None => continue,
+                },
+                MustDecide::Outcome(o) => match policy.outcomes.get(*o as usize) {
+                    Some(x) => ("outcome", x.name.clone(), x.default.is_some()),
+                    None => continue,
+                },
+            };
+            if has_default {
+                continue;
+            }
+            let rules: Vec<u32> = policy
+                .rules
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| {
+                    r.effects.iter().any(|e| match (e, target) {
+                        (
+                            CEffect::Require(a) | CEffect::Allow(a) | CEffect::Forbid(a),
+                            MustDecide::Action(t),
+                        ) => a == t,
+                        (
+                            CEffect::Open {
+                                target: Some(OpenTarget::Action(a)),
+                                ..
+                            },
+                            MustDecide::Action(t),
+                        ) => a == t,
+                        (CEffect::SetOutcome(o, _), MustDecide::Outcome(t)) => o == t,
+                        (
+                            CEffect::Open {
+                                target: Some(OpenTarget::Outcome(o)),
+                                ..
+                            },
+                            MustDecide::Outcome(t),
+                        ) => o == t,
+                        _ => false,
+                    })
+                })
+                .map(|(i, _)| i as u32)
+                .collect();
+            let mut items = vec![Q::Window];
+            let mut vars = BTreeSet::new();
+            if policy.meta.valid_from.is_some() || policy.meta.valid_until.is_some() {
+                vars.insert(policy.facts.len());
+            }
+            for r in &rules {
+                items.push(Q::not(Q::Eff(*r)));
+                vars.extend(self.vars_eff(*r));
+            }
+            let Found::Witness(p) = self.ask(&Q::And(items), &vars) else {
+                continue;
+            };
+            let is_action = matches!(target, MustDecide::Action(_));
+            let Some(w) = self.confirmed(&p, |d| {
+                if is_action {
+                    d.actions
+                        .iter()
+                        .any(|a| a.id == name && a.reason == Some("no_rule"))
+                } else {
+                    d.outcome_details
+                        .iter()
+                        .any(|o| o.id == name && o.status == "unset")
+                }
+            }) else {
+                continue;
+            };
+            let mut d = Diagnostic::error(
+                codes::GAP,
+                format!("{kind} `{name}` must be decided, but no rule decides it for some cases"),
+            )
+            .primary(*span, "declared `must decide`".to_string());
+            for r in rules.iter().take(3) {
+                d = d.secondary(self.span(*r), format!("does not apply to the counterexample"));
+            }
+            let help = if is_action {
+                format!("add a rule for these cases (`require`, `allow`, `forbid` or `open {name} \"why\"`), or give the action a `default`")
+            } else {
+                format!("add a rule for these cases (`set {name} = …` or `open {name} \"why\"`), or give the outcome a `default`")
+            };
+            self.push(d.help(help), Some(w));
+        }
+    }
+
+    // ------------------------------------------------------------ dead and shadowed rules
+
+    pub fn dead_rules(&mut self) {
+        let policy = self.policy;
+        for (ri, r) in policy.rules.iter().enumerate() {
+            let ri = ri as u32;
+            if r.name.is_empty() || matches!(r.cond, Some(CExpr::Const(_))) {
+                continue;
+            }
+            let vars = self.vars_fires(ri);
+            match self.ask(&Q::Fires(ri), &vars) {
+                Found::Witness(p) => {
+                    if let Some(slot) = self.fires_at_all.get_mut(ri as usize) {
+                        *slot = Some(p);
+                    }
+                }
+                Found::Nothing { exact: true } => {
+                    let dated = r.valid_from.is_some() || r.valid_until.is_some();
+                    // Would the condition alone hold, outside the dates?
+                    let cond_alone = match (&r.cond, dated) {
+                        (Some(c), true) => {
+                            let mut v = BTreeSet::new();
+                            vars_of(policy, c, &mut v);
+                            matches!(self.ask(&Q::Expr(c.clone()), &v), Found::Witness(_))
+                        }
+                        _ => false,
+                    };
+                    let msg = if cond_alone {
+                        format!("rule `{}` never applies: its condition cannot hold while the rule and the policy are valid", r.name)
+                    } else {
+                        format!(
+                            "rule `{}` never applies: no case satisfies its condition",
+                            r.name
+                        )
+                    };
+                    let d = Diagnostic::warning(codes::DEAD, msg)
+                        .primary(r.span, "no case makes this rule apply")
+                        .note("checked over every combination of the values its condition can tell apart")
+                        .help("compare the condition with the SOP: a part of it contradicts another part, or the validity dates exclude it");
+                    self.push(d, None);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    pub fn shadowed_rules(&mut self) {
+        let policy = self.policy;
+        for (ri, r) in policy.rules.iter().enumerate() {
+            let ri = ri as u32;
+            if r.overridden_by.is_empty() {
+                continue;
+            }
+            let Some(fires) = self.fires_at_all.get(ri as usize).cloned().flatten() else {
+                continue;
+            };
+            let vars = self.vars_eff(ri);
+            match self.ask(&Q::Eff(ri), &vars) {
+                Found::Witness(p) => {
+                    if let Some(slot) = self.effective_at_all.get_mut(ri as usize) {
+                        *slot = Some(p);
+                    }
+                }
+                Found::Nothing { exact: true } => {
+                    let name = r.name.clone();
+                    let w = self.confirmed(&fires, |d| !cites(d, &name));
+                    let mut d = Diagnostic::warning(
+                        codes::SHADOWED,
+                        format!(
+                            "rule `{}` never has an effect: whenever it applies, a rule that overrides it applies too",
+                            r.name
+                        ),
+                    )
+                    .primary(r.span, "always overridden");
+                    for o in &r.overridden_by {
+                        d = d.secondary(self.span(*o), format!("overrides `{}`", r.name));
+                    }
+                    let d = d.help("remove the rule, or narrow the rules that override it if the SOP means it to apply somewhere");
+                    self.push(d, w);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ redundant rules
+
+    pub fn redundant_rules(&mut self) {
+        let policy = self.policy;
+        let keys: Vec<BTreeSet<String>> = policy
+            .rules
+            .iter()
+            .map(|r| r.effects.iter().map(|e| format!("{e:?}")).collect())
+            .collect();
+        let overrides_something: BTreeSet<u32> = policy
+            .rules
+            .iter()
+            .flat_map(|r| r.overridden_by.iter().copied())
+            .collect();
+        let mut reported: BTreeSet<u32> = BTreeSet::new();
+        for (r1, rule1) in policy.rules.iter().enumerate() {
+            let r1 = r1 as u32;
+            if rule1.name.is_empty() || overrides_something.contains(&r1) {
+                continue;
+            }
+            let Some(k1) = keys.get(r1 as usize) else {
+                continue;
+            };
+            if k1.is_empty() {
+                continue;
+            }
+            // Only rules that can have an effect at all.
+            let witness = if rule1.overridden_by.is_empty() {
+                self.fires_at_all.get(r1 as usize).cloned().flatten()
+            } else {
+                self.effective_at_all.get(r1 as usize).cloned().flatten()
+            };
+            let Some(example) = witness else { continue };
+            for (r2, rule2) in policy.rules.iter().enumerate() {
+                let r2 = r2 as u32;
+                if r2 == r1 || rule2.name.is_empty() || reported.contains(&r2) {
+                    continue;
+                }
+                let Some(k2) = keys.get(r2 as usize) else {
+                    continue;
+                };
+                if !k1.is_subset(k2) {
+                    continue;
+                }
+                // Two rules with the same effects: report only the later one.
+                if k1 == k2 && r1 < r2 {
+                    let mut vars = self.vars_eff(r1);
+                    vars.extend(self.vars_eff(r2));
+                    let q = Q::And(vec![Q::Eff(r2), Q::not(Q::Eff(r1))]);
+                    if matches!(self.ask(&q, &vars), Found::Nothing { exact: true }) {
+                        continue;
+                    }
+                }
+                let mut vars = self.vars_eff(r1);
+                vars.extend(self.vars_eff(r2));
+                let q = Q::And(vec![Q::Eff(r1), Q::not(Q::Eff(r2))]);
+                if !matches!(self.ask(&q, &vars), Found::Nothing { exact: true }) {
+                    continue;
+                }
+                let n2 = rule2.name.clone();
+                let w = self.confirmed(&example, |d| cites(d, &n2));
+                let d = Diagnostic::warning(
+                    codes::REDUNDANT,
+                    format!(
+                        "rule `{}` is redundant: whenever it applies, `{}` applies too and has the same effects",
+                        rule1.name, rule2.name
+                    ),
+                )
+                .primary(rule1.span, "adds nothing")
+                .secondary(rule2.span, format!("already gives every effect of `{}`", rule1.name))
+                .help("remove the redundant rule, or keep one rule and quote both SOP sentences in it");
+                self.push(d, w);
+                reported.insert(r1);
+                break;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ table rows
+
+    pub fn table_overlaps(&mut self) {
+        let policy = self.policy;
+        // Rows of one table: `name[1]`, `name[2]`, … in a row.
+        let mut tables: Vec<(String, Vec<u32>)> = Vec::new();
+        for (ri, r) in policy.rules.iter().enumerate() {
+            let Some(open) = r.name.find('[') else {
+                continue;
+            };
+            if !r.name.ends_with(']') {
+                continue;
+            }
+            let base = r.name.get(..open).unwrap_or("").to_string();
+            match tables.last_mut() {
+                Some((b, rows)) if *b == base => rows.push(ri as u32),
+                _ => tables.push((base, vec![ri as u32])),
+            }
+        }
+        for (name, rows) in tables {
+            // `hit first`: later rows are overridden by earlier ones.
+            let first = rows
+                .iter()
+                .any(|r| rows.iter().any(|o| o != r && self.overrides(*o, *r)));
+            if first {
+                continue;
+            }
+            'pairs: for (j, rj) in rows.iter().enumerate() {
+                for ri in rows.iter().take(j) {
+                    let mut vars = self.vars_fires(*ri);
+                    vars.extend(self.vars_fires(*rj));
+                    let q = Q::And(vec![Q::Fires(*ri), Q::Fires(*rj)]);
+                    let Found::Witness(p) = self.ask(&q, &vars) else {
+                        continue;
+                    };
+                    let w = Witness::from_point(policy, &p);
+                    let d = Diagnostic::error(
+                        codes::TABLE_OVERLAP,
+                        format!(
+                            "rows {} and {} of table `{name}` both apply to some cases",
+                            ri - rows.first().copied().unwrap_or(0) + 1,
+                            rj - rows.first().copied().unwrap_or(0) + 1
+                        ),
+                    )
+                    .primary(self.span(*rj), "applies")
+                    .secondary(self.span(*ri), "applies to the same case")
+                    .help("with `hit unique` no case may match two rows: make the rows exclude each other, or write `hit first` if the earlier row should win");
+                    self.push(d, Some(w));
+                    break 'pairs;
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ examples
+
+    pub fn coverage(&mut self) {
+        let cov = super::coverage::coverage(self.policy);
+        for rc in cov.rules.iter().filter(|r| r.examples.is_empty()) {
+            let d = Diagnostic::error(
+                codes::UNCOVERED,
+                format!("rule `{}` is not exercised by any example", rc.name),
+            )
+            .primary(self.span(rc.rule), "no example makes this rule apply")
+            .help("add an `example` whose case makes this rule apply, with the expectations the SOP gives for it");
+            let w = self
+                .fires_at_all
+                .get(rc.rule as usize)
+                .cloned()
+                .flatten()
+                .map(|p| Witness::from_point(self.policy, &p));
+            let d = match &w {
+                Some(w) => d.note(format!(
+                    "for instance, the rule applies to the case {}{}",
+                    w.case_json(),
+                    w.at_text(self.policy)
+                        .map(|a| format!(" at {a}"))
+                        .unwrap_or_default()
+                )),
+                None => d,
+            };
+            self.findings.push(Finding {
+                diagnostic: d,
+                witness: w,
+            });
+        }
+    }
+}
+
+/// An output declared `must decide`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MustDecide {
+    Action(u32),
+    Outcome(u32),
+}

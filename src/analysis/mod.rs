@@ -1,0 +1,234 @@
+//! Soundness analysis of a checked policy, over every possible case:
+//! conflicts between rules, gaps in outputs that must always be decided, rules
+//! that never apply or never matter, redundant rules, overlapping table rows,
+//! and rules no example exercises.
+//!
+//! ```text
+//! Policy ─► domain (finite candidate values per fact) ─► search (complete, pruned
+//!        by three-valued evaluation) ─► findings (diagnostics A0001…) + counterexamples
+//! ```
+//!
+//! Every finding that claims a case exists comes with that case as a JSON
+//! record and an evaluation time, checked with the evaluator before it is
+//! reported: `pol eval` reproduces it. Findings that claim that no case exists
+//! (a rule that never applies, one always overridden, a redundant one) are
+//! only reported when the candidate values are exact for every fact the
+//! search had to look at, and the search finished within its work limit.
+
+pub mod coverage;
+mod domain;
+mod findings;
+pub mod sarif;
+mod search;
+mod witness;
+
+pub use findings::MustDecide;
+pub use witness::Witness;
+
+use crate::check::ir::Policy;
+use crate::diagnostic::Diagnostic;
+use crate::span::Span;
+use crate::Compiled;
+
+/// The codes of the analysis diagnostics.
+pub mod codes {
+    /// An action can be required and forbidden at once.
+    pub const CONFLICT: &str = "A0001";
+    /// An outcome or ticket field can get two different values at once.
+    pub const VALUE_CONFLICT: &str = "A0002";
+    /// An action or outcome declared `must decide` is left undecided by every rule for some case.
+    pub const GAP: &str = "A0003";
+    /// A rule no case makes apply.
+    pub const DEAD: &str = "A0004";
+    /// A rule that is overridden whenever it applies.
+    pub const SHADOWED: &str = "A0005";
+    /// A rule whose effects another rule always gives too.
+    pub const REDUNDANT: &str = "A0006";
+    /// Two rows of a `hit unique` table apply to one case.
+    pub const TABLE_OVERLAP: &str = "A0007";
+    /// A rule no example exercises (`pol check --require-coverage`).
+    pub const UNCOVERED: &str = "A0008";
+
+    /// Every code with its title.
+    pub const ALL: [(&str, &str); 8] = [
+        (CONFLICT, "an action can be required and forbidden at once"),
+        (VALUE_CONFLICT, "an outcome or ticket field can get two different values"),
+        (GAP, "an output that must be decided is left undecided"),
+        (DEAD, "a rule never applies"),
+        (SHADOWED, "a rule is always overridden"),
+        (REDUNDANT, "a rule is redundant"),
+        (TABLE_OVERLAP, "rows of a `hit unique` table overlap"),
+        (UNCOVERED, "a rule no example exercises"),
+    ];
+}
+
+/// What the analysis looks for, and how much work it may do.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Most search steps for one question; past it the question is skipped.
+    pub max_nodes: usize,
+    /// Most search steps for one policy; past it the remaining questions are skipped.
+    pub max_total: usize,
+    /// Report rules no example exercises, as errors (A0008).
+    pub require_coverage: bool,
+    /// Actions and outcomes (by name) that must always be decided, besides
+    /// those the policy declares `must decide`.
+    pub must_decide: Vec<String>,
+    /// Which kinds of finding to look for (all by default).
+    pub conflicts: bool,
+    pub dead: bool,
+    pub redundant: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            max_nodes: 200_000,
+            max_total: 4_000_000,
+            require_coverage: false,
+            must_decide: Vec::new(),
+            conflicts: true,
+            dead: true,
+            redundant: true,
+        }
+    }
+}
+
+/// One finding: the diagnostic, and the counterexample it describes, if any.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub diagnostic: Diagnostic,
+    pub witness: Option<Witness>,
+}
+
+/// How much work the analysis did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Questions asked.
+    pub questions: usize,
+    /// Questions given up at the work limit (no finding either way).
+    pub skipped: usize,
+    /// Questions with no witness whose candidates were not exact (no finding).
+    pub inexact: usize,
+    /// Witnesses the evaluator did not confirm (dropped; should stay 0).
+    pub unconfirmed: usize,
+    /// Search steps in total.
+    pub nodes: usize,
+    /// Facts (or the evaluation time) whose candidate values are not exact, with why.
+    pub inexact_facts: Vec<(String, &'static str)>,
+}
+
+/// Analyses a checked policy; the findings are sorted by position.
+pub fn analyse(policy: &Policy, opts: &Options) -> Vec<Finding> {
+    analyse_with_stats(policy, opts).0
+}
+
+/// Like [`analyse`], with the work done.
+pub fn analyse_with_stats(policy: &Policy, opts: &Options) -> (Vec<Finding>, Stats) {
+    let dom = domain::domains(policy);
+    let mut a = findings::Analyser::new(policy, &dom, opts);
+    if opts.conflicts {
+        a.action_conflicts();
+        a.value_conflicts();
+        a.table_overlaps();
+    }
+    let must: Vec<(MustDecide, Span)> = must_decide(policy, opts);
+    if !must.is_empty() {
+        a.gaps(&must);
+    }
+    if opts.dead || opts.redundant || opts.require_coverage {
+        a.dead_rules();
+    }
+    if opts.dead || opts.redundant {
+        a.shadowed_rules();
+    }
+    if opts.redundant {
+        a.redundant_rules();
+    }
+    if opts.require_coverage {
+        a.coverage();
+    }
+    let mut stats = a.stats.clone();
+    let mut findings = std::mem::take(&mut a.findings);
+    if !opts.dead {
+        findings.retain(|f| !matches!(f.diagnostic.code, codes::DEAD | codes::SHADOWED));
+    }
+    findings.sort_by_key(|f| {
+        (
+            f.diagnostic.primary_span().map(|s| s.start).unwrap_or(0),
+            f.diagnostic.severity,
+            f.diagnostic.code,
+        )
+    });
+    stats.inexact_facts = dom
+        .exact
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| !**e)
+        .map(|(v, _)| {
+            let name = policy
+                .facts
+                .get(v)
+                .map(|f| f.name.clone())
+                .unwrap_or_else(|| "@at".into());
+            let why = dom.why.get(v).copied().flatten().unwrap_or("");
+            (name, why)
+        })
+        .collect();
+    (findings, stats)
+}
+
+/// The outputs that must always be decided: declared in the policy or named in the options.
+fn must_decide(policy: &Policy, opts: &Options) -> Vec<(MustDecide, Span)> {
+    let mut out = Vec::new();
+    for name in &opts.must_decide {
+        if let Some(i) = policy.actions.iter().position(|a| a.name == *name) {
+            out.push((MustDecide::Action(i as u32), Span::default()));
+        } else if let Some(i) = policy.outcomes.iter().position(|o| o.name == *name) {
+            out.push((MustDecide::Outcome(i as u32), Span::default()));
+        }
+    }
+    out
+}
+
+/// A policy file checked and analysed.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// The policy, when it has no checker errors (analysis errors do not remove it).
+    pub compiled: Option<Compiled>,
+    /// Every diagnostic, checker and analysis, sorted by position.
+    pub diagnostics: Vec<Diagnostic>,
+    pub stats: Stats,
+}
+
+impl Checked {
+    pub fn errors(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.diagnostics.len() - self.errors()
+    }
+}
+
+/// Parses, checks and analyses one policy file, as `pol check` does.
+pub fn check_source(source: &str, file_name: &str, today: Option<i32>, opts: &Options) -> Checked {
+    match crate::compile_at(source, file_name, today) {
+        Ok(compiled) => {
+            let (findings, stats) = analyse_with_stats(&compiled.policy, opts);
+            let mut diagnostics = compiled.warnings.clone();
+            diagnostics.extend(findings.into_iter().map(|f| f.diagnostic));
+            diagnostics.sort_by_key(|d| (d.primary_span().map(|s| s.start).unwrap_or(0), d.severity));
+            Checked {
+                compiled: Some(compiled),
+                diagnostics,
+                stats,
+            }
+        }
+        Err(diagnostics) => Checked {
+            compiled: None,
+            diagnostics,
+            stats: Stats::default(),
+        },
+    }
+}

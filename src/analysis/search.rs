@@ -1,0 +1,329 @@
+//! A complete search over candidate values, pruned by three-valued evaluation.
+//!
+//! A question is a formula over "rule `r` fires", "rule `r` is effective" (fires
+//! and nothing overriding it fires) and boolean expressions. The search assigns
+//! candidate values to facts one at a time, starting from the empty case, and
+//! evaluates the formula on the partial case with the evaluator's own Kleene
+//! logic: a known answer on a partial case holds for every completion of it,
+//! so `false` prunes the whole subtree and `true` is a witness — the partial
+//! case itself, with the unassigned facts simply not asked yet. The next fact
+//! to assign is one the undecided part of the formula waits on.
+//!
+//! Every combination of the candidates of the facts the search branches on is
+//! covered, so when those candidate lists are exact (see [`super::domain`]) and
+//! no witness turns up, none exists.
+
+use super::domain::Domains;
+use crate::check::ir::*;
+use crate::eval::{Env, FactValue};
+use crate::value::Value;
+use std::collections::BTreeSet;
+
+/// Three-valued truth; `U` names a variable it waits on, if one is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tri {
+    T,
+    F,
+    U(Option<usize>),
+}
+
+/// A question about the policy.
+#[derive(Debug, Clone)]
+pub enum Q {
+    /// The rule's condition and validity dates hold, and the policy is valid.
+    Fires(u32),
+    /// It fires and no rule that overrides it fires.
+    Eff(u32),
+    /// The policy is valid at the evaluation time.
+    Window,
+    Expr(CExpr),
+    Not(Box<Q>),
+    And(Vec<Q>),
+}
+
+impl Q {
+    pub fn not(q: Q) -> Q {
+        Q::Not(Box::new(q))
+    }
+}
+
+/// A case and an evaluation time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Point {
+    pub slots: Vec<FactValue>,
+    pub at: Option<i64>,
+}
+
+impl Point {
+    pub fn empty(policy: &Policy) -> Point {
+        Point {
+            slots: vec![FactValue::Absent; policy.facts.len()],
+            at: None,
+        }
+    }
+
+    fn unassigned(&self, v: usize) -> bool {
+        match self.slots.get(v) {
+            Some(FactValue::Absent) => true,
+            Some(_) => false,
+            None => self.at.is_none(),
+        }
+    }
+
+    fn assign(&mut self, v: usize, value: Option<&FactValue>) {
+        match self.slots.get_mut(v) {
+            Some(s) => *s = value.cloned().unwrap_or(FactValue::Absent),
+            None => {
+                self.at = match value {
+                    Some(FactValue::Known(Value::DateTime(t))) => Some(*t),
+                    _ => None,
+                }
+            }
+        }
+    }
+}
+
+/// The formula's value on one (partial) case.
+pub struct Node<'p> {
+    policy: &'p Policy,
+    env: Env<'p>,
+    point: &'p Point,
+    fires: Vec<Option<Tri>>,
+}
+
+impl<'p> Node<'p> {
+    pub fn new(policy: &'p Policy, point: &'p Point) -> Node<'p> {
+        let mut env = Env {
+            policy,
+            case: &point.slots,
+            at: point.at,
+            lets: Vec::with_capacity(policy.lets.len()),
+            warnings: Vec::new(),
+        };
+        for l in &policy.lets {
+            let v = env.eval(&l.expr);
+            env.lets.push(v);
+        }
+        Node {
+            policy,
+            env,
+            point,
+            fires: vec![None; policy.rules.len()],
+        }
+    }
+
+    fn at_var(&self) -> usize {
+        self.policy.facts.len()
+    }
+
+    fn window(&self, from: Option<i32>, until: Option<i32>) -> Tri {
+        if from.is_none() && until.is_none() {
+            return Tri::T;
+        }
+        match self.point.at {
+            None => Tri::U(Some(self.at_var())),
+            Some(t) => {
+                let local = self.policy.calendar.zone.local_seconds(t);
+                let d = local.div_euclid(crate::time::SECONDS_PER_DAY) as i32;
+                if from.is_none_or(|f| d >= f) && until.is_none_or(|u| d <= u) {
+                    Tri::T
+                } else {
+                    Tri::F
+                }
+            }
+        }
+    }
+
+    pub fn expr(&mut self, e: &CExpr) -> Tri {
+        let v = self.env.eval(e);
+        if v.is_true() {
+            Tri::T
+        } else if v.is_false() {
+            Tri::F
+        } else {
+            let point = self.point;
+            let hint = v
+                .deps()
+                .and_then(|d| d.iter().find(|i| point.unassigned(*i)));
+            Tri::U(hint)
+        }
+    }
+
+    pub fn fires(&mut self, r: u32) -> Tri {
+        if let Some(Some(t)) = self.fires.get(r as usize) {
+            return *t;
+        }
+        let policy = self.policy;
+        let Some(rule) = policy.rules.get(r as usize) else {
+            return Tri::F;
+        };
+        let mut t = self.window(policy.meta.valid_from, policy.meta.valid_until);
+        if t != Tri::F {
+            t = and(t, self.window(rule.valid_from, rule.valid_until));
+        }
+        if t != Tri::F {
+            if let Some(c) = &rule.cond {
+                t = and(t, self.expr(c));
+            }
+        }
+        if let Some(slot) = self.fires.get_mut(r as usize) {
+            *slot = Some(t);
+        }
+        t
+    }
+
+    pub fn effective(&mut self, r: u32) -> Tri {
+        let mut t = self.fires(r);
+        if t == Tri::F {
+            return t;
+        }
+        let policy = self.policy;
+        if let Some(rule) = policy.rules.get(r as usize) {
+            for o in &rule.overridden_by {
+                let f = self.fires(*o);
+                t = and(t, not(f));
+                if t == Tri::F {
+                    break;
+                }
+            }
+        }
+        t
+    }
+
+    pub fn eval(&mut self, q: &Q) -> Tri {
+        match q {
+            Q::Fires(r) => self.fires(*r),
+            Q::Eff(r) => self.effective(*r),
+            Q::Window => {
+                let m = &self.policy.meta;
+                self.window(m.valid_from, m.valid_until)
+            }
+            Q::Expr(e) => self.expr(e),
+            Q::Not(a) => not(self.eval(a)),
+            Q::And(items) => {
+                let mut t = Tri::T;
+                for i in items {
+                    t = and(t, self.eval(i));
+                    if t == Tri::F {
+                        break;
+                    }
+                }
+                t
+            }
+        }
+    }
+}
+
+pub fn and(a: Tri, b: Tri) -> Tri {
+    match (a, b) {
+        (Tri::F, _) | (_, Tri::F) => Tri::F,
+        (Tri::T, Tri::T) => Tri::T,
+        (Tri::U(h), Tri::T) | (Tri::T, Tri::U(h)) => Tri::U(h),
+        (Tri::U(h), Tri::U(g)) => Tri::U(h.or(g)),
+    }
+}
+
+pub fn not(a: Tri) -> Tri {
+    match a {
+        Tri::T => Tri::F,
+        Tri::F => Tri::T,
+        u => u,
+    }
+}
+
+/// What a search found.
+#[derive(Debug, Clone)]
+pub enum Found {
+    Witness(Point),
+    /// No witness among the candidates; `exact` when that proves there is none.
+    Nothing { exact: bool },
+    /// Stopped at the work limit: no conclusion.
+    GaveUp,
+}
+
+pub struct Search<'a> {
+    pub policy: &'a Policy,
+    pub dom: &'a Domains,
+    pub max_nodes: usize,
+    /// Nodes visited by every search so far.
+    pub total_nodes: usize,
+    nodes: usize,
+    branched: BTreeSet<usize>,
+}
+
+impl<'a> Search<'a> {
+    pub fn new(policy: &'a Policy, dom: &'a Domains, max_nodes: usize) -> Search<'a> {
+        Search {
+            policy,
+            dom,
+            max_nodes,
+            total_nodes: 0,
+            nodes: 0,
+            branched: BTreeSet::new(),
+        }
+    }
+
+    /// Looks for a case where `q` is true; `vars` are the variables it may depend on.
+    pub fn find(&mut self, q: &Q, vars: &BTreeSet<usize>) -> Found {
+        self.nodes = 0;
+        self.branched.clear();
+        let mut point = Point::empty(self.policy);
+        let r = self.dfs(q, vars, &mut point);
+        self.total_nodes += self.nodes;
+        match r {
+            Step::Witness(p) => Found::Witness(p),
+            Step::GaveUp => Found::GaveUp,
+            Step::Nothing => Found::Nothing {
+                exact: self
+                    .branched
+                    .iter()
+                    .all(|v| self.dom.exact.get(*v).copied().unwrap_or(false)),
+            },
+        }
+    }
+
+    fn dfs(&mut self, q: &Q, vars: &BTreeSet<usize>, point: &mut Point) -> Step {
+        if self.nodes >= self.max_nodes {
+            return Step::GaveUp;
+        }
+        self.nodes += 1;
+        let t = Node::new(self.policy, point).eval(q);
+        let hint = match t {
+            Tri::T => return Step::Witness(point.clone()),
+            Tri::F => return Step::Nothing,
+            Tri::U(h) => h,
+        };
+        let has = |v: usize| self.dom.cands.get(v).is_some_and(|c| !c.is_empty());
+        let var = hint
+            .filter(|v| point.unassigned(*v) && has(*v))
+            .or_else(|| {
+                vars.iter()
+                    .copied()
+                    .find(|v| point.unassigned(*v) && has(*v))
+            });
+        let Some(var) = var else {
+            return Step::Nothing;
+        };
+        self.branched.insert(var);
+        let count = self.dom.cands.get(var).map_or(0, Vec::len);
+        for i in 0..count {
+            let c = self.dom.cands.get(var).and_then(|c| c.get(i)).cloned();
+            point.assign(var, c.as_ref());
+            match self.dfs(q, vars, point) {
+                Step::Nothing => {}
+                other => {
+                    point.assign(var, None);
+                    return other;
+                }
+            }
+        }
+        point.assign(var, None);
+        Step::Nothing
+    }
+}
+
+enum Step {
+    Witness(Point),
+    Nothing,
+    GaveUp,
+}
