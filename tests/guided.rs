@@ -367,3 +367,59 @@ fn ask_in_a_terminal() {
         json!({"recipient": "someone_else", "confirm_count": 3})
     );
 }
+
+/// All completions of `partial` over the facts it lacks (small domains only).
+fn completions(p: &Policy, partial: &Map<String, J>) -> Option<Vec<Map<String, J>>> {
+    let mut out = vec![partial.clone()];
+    for f in &p.facts {
+        if partial.contains_key(&f.name) {
+            continue;
+        }
+        let dom = domain(p, &f.ty);
+        if out.len() * dom.len() > 400 {
+            return None;
+        }
+        out = out
+            .into_iter()
+            .flat_map(|c| {
+                dom.iter().map(move |v| {
+                    let mut c = c.clone();
+                    c.insert(f.name.clone(), v.clone());
+                    c
+                })
+            })
+            .collect();
+    }
+    Some(out)
+}
+
+#[test]
+fn what_every_completion_agrees_on_is_shown_as_decided() {
+    for (name, p) in shipped() {
+        let mut rng = Rng(0xdec1de ^ name.len() as u64);
+        let mut checked = 0;
+        for _ in 0..400 {
+            // A case that lacks only a few facts.
+            let mut partial = Map::new();
+            for f in &p.facts {
+                // Only facts with a few possible values are left out: their completions are exhaustive.
+                let finite = matches!(f.ty, Type::Bool | Type::Enum(..));
+                if !finite || rng.below(6) != 0 {
+                    let dom = domain(&p, &f.ty);
+                    partial.insert(f.name.clone(), dom[rng.below(dom.len())].clone());
+                }
+            }
+            let Some(all) = completions(&p, &partial) else { continue };
+            checked += 1;
+            let d = eval(&p, &partial);
+            let results: Vec<Decision> = all.iter().map(|c| eval(&p, c)).collect();
+            for a in &d.actions {
+                let verdicts: Vec<(&str, Option<&str>)> = results.iter().map(|r| r.actions.iter().find(|x| x.id == a.id).map(|x| (x.verdict, x.reason)).unwrap()).collect();
+                if verdicts.iter().all(|v| *v == verdicts[0]) && verdicts[0].1 != Some("pending") {
+                    assert_eq!((a.verdict, a.reason), verdicts[0], "{name}: every completion of {partial:?} gives `{}` {:?}, but the partial case shows {} {:?}", a.id, verdicts[0], a.verdict, a.reason);
+                }
+            }
+        }
+        assert!(checked > 20, "{name}: only {checked} partial cases checked");
+    }
+}

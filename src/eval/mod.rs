@@ -4,6 +4,7 @@ mod calendar;
 mod case;
 pub mod decision;
 mod expr;
+mod refine;
 pub mod render;
 mod value3;
 
@@ -92,6 +93,13 @@ const OPEN: usize = 3;
 
 /// Evaluates a policy on a case at an evaluation time (seconds since the epoch).
 pub fn evaluate(policy: &Policy, case: &Case, at: Option<i64>) -> Decision {
+    let mut d = evaluate_base(policy, case, at);
+    refine::refine(policy, case, at, &mut d);
+    d
+}
+
+/// Three-valued evaluation only, without trying the answers to missing facts.
+pub(crate) fn evaluate_base(policy: &Policy, case: &Case, at: Option<i64>) -> Decision {
     let mut env = Env {
         policy,
         case: &case.slots,
@@ -293,6 +301,12 @@ fn build(env: &mut Env, effective: &[V], window: V) -> Decision {
             out.waiting_on = names_of(policy, env, Some(&d));
             out.reason = Some(reason_of(env, &d));
             waiting.push((format!("actions.{}", a.name), d));
+        }
+        if out.reason == Some("conflict") {
+            env.warnings.push(WarningOut {
+                code: "W0103",
+                message: format!("rules both require and forbid `{}` and none overrides the other", a.name),
+            });
         }
         actions.push(out);
     }
