@@ -124,8 +124,13 @@ fn check_expectation(policy: &Policy, d: &Decision, e: &ExpectDef) -> Option<Str
         ExpectDef::Ask(q, want) => {
             let id = name(&policy.questions, *q, |x| &x.name);
             let found = d.questions.iter().find(|x| x.id == id);
-            let asked = found.is_some_and(|x| x.status == "ask");
-            if asked == *want {
+            // "not asked" means settled as not asked, not merely undecided.
+            let ok = if *want {
+                found.is_some_and(|x| x.status == "ask")
+            } else {
+                found.is_none()
+            };
+            if ok {
                 return None;
             }
             Some(match (want, found) {
@@ -137,6 +142,10 @@ fn check_expectation(policy: &Policy, d: &Decision, e: &ExpectDef) -> Option<Str
                 (true, None) => {
                     format!("expected question `{id}` to be asked, but no rule asks it")
                 }
+                (false, Some(x)) if x.status != "ask" => format!(
+                    "expected question `{id}` not to be asked, but that is still undecided (waiting on {})",
+                    x.waiting_on.join(", ")
+                ),
                 (false, Some(x)) => format!(
                     "expected question `{id}` not to be asked, but it is{}",
                     reasons(&x.because)
@@ -147,7 +156,11 @@ fn check_expectation(policy: &Policy, d: &Decision, e: &ExpectDef) -> Option<Str
         ExpectDef::Say(s, want) => {
             let id = name(&policy.scripts, *s, |x| &x.name);
             let found = d.scripts.iter().find(|x| x.id == id);
-            let said = found.is_some_and(|x| x.status == "say");
+            let said = if *want {
+                found.is_some_and(|x| x.status == "say")
+            } else {
+                found.is_some()
+            };
             (said != *want).then(|| match found {
                 Some(x) if *want => {
                     format!("expected script `{id}` to be said, but it is {}", x.status)
@@ -162,7 +175,11 @@ fn check_expectation(policy: &Policy, d: &Decision, e: &ExpectDef) -> Option<Str
         ExpectDef::RequireField(f, want) => {
             let id = name(&policy.fields, *f, |x| &x.name);
             let found = d.ticket_fields.iter().find(|x| x.id == id);
-            let req = found.is_some_and(|x| x.status == "required");
+            let req = if *want {
+                found.is_some_and(|x| x.status == "required")
+            } else {
+                found.is_some()
+            };
             (req != *want).then(|| match found {
                 Some(x) if *want => format!(
                     "expected ticket field `{id}` to be required, but it is {}",
@@ -180,7 +197,7 @@ fn check_expectation(policy: &Policy, d: &Decision, e: &ExpectDef) -> Option<Str
         ExpectDef::RequireAction(a, want) => {
             let id = name(&policy.actions, *a, |x| &x.name);
             let found = d.actions.iter().find(|x| x.id == id)?;
-            let req = found.verdict == "required";
+            let req = found.verdict == "required" || (!*want && found.reason == Some("pending"));
             (req != *want).then(|| {
                 format!(
                     "expected action `{id}` {}to be required, but it is {}{}",
@@ -223,7 +240,8 @@ fn check_expectation(policy: &Policy, d: &Decision, e: &ExpectDef) -> Option<Str
             let id = name(&policy.outcomes, *o, |x| &x.name);
             let found = d.outcome_details.iter().find(|x| x.id == id)?;
             let want_json = want.as_ref().map(|v| crate::eval::value_json(policy, v));
-            (found.value != want_json).then(|| {
+            let settled = found.status != "undecided";
+            (found.value != want_json || !settled).then(|| {
                 let show = |v: &Option<serde_json::Value>| {
                     v.as_ref().map_or("unset".to_string(), |j| j.to_string())
                 };
@@ -231,6 +249,21 @@ fn check_expectation(policy: &Policy, d: &Decision, e: &ExpectDef) -> Option<Str
                     "expected `{id}` = {}, but it is {} ({}){}",
                     show(&want_json),
                     show(&found.value),
+                    found.status,
+                    reasons(&found.because)
+                )
+            })
+        }
+        ExpectDef::OutcomeUndecided(o) => {
+            let id = name(&policy.outcomes, *o, |x| &x.name);
+            let found = d.outcome_details.iter().find(|x| x.id == id)?;
+            (found.status != "undecided").then(|| {
+                let v = found
+                    .value
+                    .as_ref()
+                    .map_or("unset".to_string(), |j| j.to_string());
+                format!(
+                    "expected `{id}` to be undecided, but it is {v} ({}){}",
                     found.status,
                     reasons(&found.because)
                 )

@@ -118,7 +118,7 @@ pub fn describe(t: &Type) -> String {
         Type::Time => "a time of day (`time`)".into(),
         Type::Duration => "a duration (`duration`)".into(),
         Type::Enum(_, n) => format!("one of the values of `{n}`"),
-        Type::List(t) => format!("a list of {}", describe(t)),
+        Type::List(t) => format!("a list of `{t}` values"),
         Type::Error => "a value".into(),
     }
 }

@@ -3,7 +3,12 @@
 
 #[test]
 fn shipped_case_records_give_these_decisions() {
-    let mut policies: Vec<_> = std::fs::read_dir("policies").unwrap().flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "pol")).collect();
+    let mut policies: Vec<_> = std::fs::read_dir("policies")
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "pol"))
+        .collect();
     policies.sort();
     let mut n = 0;
     for path in policies {
@@ -12,7 +17,11 @@ fn shipped_case_records_give_these_decisions() {
         let src = std::fs::read_to_string(&path).unwrap();
         let policy = pol::compile(&src, &name).unwrap().policy;
         let at = policy.parse_at("2025-05-02T10:00:00+07:00");
-        let mut cases: Vec<_> = std::fs::read_dir(format!("policies/cases/{stem}")).unwrap().flatten().map(|e| e.path()).collect();
+        let mut cases: Vec<_> = std::fs::read_dir(format!("policies/cases/{stem}"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
         cases.sort();
         for case in cases {
             let text = std::fs::read_to_string(&case).unwrap();

@@ -409,17 +409,105 @@ fn what_every_completion_agrees_on_is_shown_as_decided() {
                     partial.insert(f.name.clone(), dom[rng.below(dom.len())].clone());
                 }
             }
-            let Some(all) = completions(&p, &partial) else { continue };
+            let Some(all) = completions(&p, &partial) else {
+                continue;
+            };
             checked += 1;
             let d = eval(&p, &partial);
             let results: Vec<Decision> = all.iter().map(|c| eval(&p, c)).collect();
             for a in &d.actions {
-                let verdicts: Vec<(&str, Option<&str>)> = results.iter().map(|r| r.actions.iter().find(|x| x.id == a.id).map(|x| (x.verdict, x.reason)).unwrap()).collect();
+                let verdicts: Vec<(&str, Option<&str>)> = results
+                    .iter()
+                    .map(|r| {
+                        r.actions
+                            .iter()
+                            .find(|x| x.id == a.id)
+                            .map(|x| (x.verdict, x.reason))
+                            .unwrap()
+                    })
+                    .collect();
                 if verdicts.iter().all(|v| *v == verdicts[0]) && verdicts[0].1 != Some("pending") {
                     assert_eq!((a.verdict, a.reason), verdicts[0], "{name}: every completion of {partial:?} gives `{}` {:?}, but the partial case shows {} {:?}", a.id, verdicts[0], a.verdict, a.reason);
                 }
             }
         }
         assert!(checked > 20, "{name}: only {checked} partial cases checked");
+    }
+}
+
+/// Two shipped policies in a real terminal: answer "does not know" to every
+/// question (pick list or typed) until the call is complete.
+#[test]
+fn ask_in_a_terminal_on_shipped_policies() {
+    for (k, policy) in [
+        "policies/dm_verification.pol",
+        "policies/activation_complaint.pol",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let session = format!("pol-ask-shipped-{}-{k}", std::process::id());
+        let bin = env!("CARGO_BIN_EXE_pol");
+        let cmd = format!("{bin} ask {policy} --at 2025-05-02T10:00+07:00; sleep 30");
+        let tmux = |args: &[&str]| {
+            Command::new("tmux")
+                .args(args)
+                .output()
+                .expect("tmux is needed for the terminal test (.ci/run installs it)")
+        };
+        let screen = || {
+            String::from_utf8_lossy(
+                &tmux(&["capture-pane", "-p", "-t", &session, "-S", "-2000"]).stdout,
+            )
+            .into_owned()
+        };
+        tmux(&[
+            "new-session",
+            "-d",
+            "-s",
+            &session,
+            "-x",
+            "200",
+            "-y",
+            "50",
+            &cmd,
+        ]);
+        let mut done = false;
+        for _ in 0..200 {
+            let s = screen();
+            if s.contains("(complete: nothing more to ask)") {
+                done = true;
+                break;
+            }
+            // Answer the prompt on screen once it is fully drawn, then wait for the next one.
+            if s.contains("type to filter") {
+                tmux(&["send-keys", "-t", &session, "does not know"]);
+                for _ in 0..50 {
+                    if screen().contains("> the customer does not know") {
+                        break;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(40));
+                }
+                tmux(&["send-keys", "-t", &session, "Enter"]);
+            } else if s.contains("go back") {
+                tmux(&["send-keys", "-t", &session, "?", "Enter"]);
+            } else {
+                std::thread::sleep(std::time::Duration::from_millis(60));
+                continue;
+            }
+            for _ in 0..100 {
+                if screen() != s {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(40));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let s = screen();
+        tmux(&["kill-session", "-t", &session]);
+        assert!(
+            done,
+            "{policy}: the session did not complete; the screen shows:\n{s}"
+        );
     }
 }

@@ -42,12 +42,6 @@ pub struct Domains {
     pub why: Vec<Option<&'static str>>,
 }
 
-impl Domains {
-    pub fn at_var(&self) -> usize {
-        self.cands.len().saturating_sub(1)
-    }
-}
-
 /// How a variable appears in a linear term.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum View {
@@ -414,7 +408,11 @@ impl Collector<'_> {
             }
             [(x, View::Direct, sx), (y, View::Direct, sy)] if *sx == -*sy && x != y => {
                 // sx*x + sy*y + k op 0  →  x - y op -k (oriented so x has +1).
-                let (p, q, c) = if *sx > 0 { (*x, *y, -l.k) } else { (*y, *x, l.k) };
+                let (p, q, c) = if *sx > 0 {
+                    (*x, *y, -l.k)
+                } else {
+                    (*y, *x, l.k)
+                };
                 self.edges.push((p, q, c));
             }
             _ => {
@@ -565,7 +563,12 @@ impl Collector<'_> {
         let mut why: Vec<Option<&'static str>> = vec![None; n];
         for (v, info) in self.info.iter().enumerate() {
             if info.opaque {
-                set(&mut exact, &mut why, v, "used in a way the analysis cannot split");
+                set(
+                    &mut exact,
+                    &mut why,
+                    v,
+                    "used in a way the analysis cannot split",
+                );
             }
         }
         // Ordered variables: groups linked by difference atoms.
@@ -646,12 +649,17 @@ impl Collector<'_> {
             }
             let k = members.len();
             let tys: Vec<Type> = members.iter().map(|v| var_type(policy, *v)).collect();
-            let any_decimal = tys.iter().any(|t| *t == Type::Decimal);
+            let any_decimal = tys.contains(&Type::Decimal);
             let all_decimal = tys.iter().all(|t| *t == Type::Decimal);
             let group_exact = consistent && (all_decimal || !any_decimal);
             if !group_exact {
                 for v in members {
-                    set(&mut exact, &mut why, *v, "compared with other facts at several offsets");
+                    set(
+                        &mut exact,
+                        &mut why,
+                        *v,
+                        "compared with other facts at several offsets",
+                    );
                 }
             }
             // Shifted thresholds of the whole group.
@@ -676,6 +684,17 @@ impl Collector<'_> {
                     .collect();
                 shifted.extend(extra);
             }
+            if shifted.is_empty() {
+                // No constants at all: one shared base point for the whole group.
+                if let Some(first) = members.first() {
+                    let base = match var_type(policy, *first) {
+                        Type::Date => Decimal::from(base_day),
+                        Type::DateTime => Decimal::from(base_instant),
+                        _ => Decimal::ZERO,
+                    };
+                    shifted.push(base - phi.get(first).copied().unwrap_or_default());
+                }
+            }
             for v in members {
                 let ty = var_type(policy, *v);
                 let p = if consistent {
@@ -683,26 +702,32 @@ impl Collector<'_> {
                 } else {
                     Decimal::ZERO
                 };
-                let mut pts = shifted.clone();
-                if pts.is_empty() {
-                    let base = match ty {
-                        Type::Date => Decimal::from(base_day),
-                        Type::DateTime => Decimal::from(base_instant),
-                        _ => Decimal::ZERO,
-                    };
-                    pts.push(base - p);
-                }
+                let pts = shifted.clone();
                 let discrete = ty != Type::Decimal;
                 let line: Vec<Decimal> = spread(&pts, k, discrete)
                     .into_iter()
                     .map(|x| x + p)
                     .collect();
-                let mut values: Vec<Value> = line.iter().filter_map(|x| value_at(&ty, *x)).collect();
+                let mut values: Vec<Value> =
+                    line.iter().filter_map(|x| value_at(&ty, *x)).collect();
+                if matches!(ty, Type::Int | Type::Decimal | Type::Duration) {
+                    // Counts and amounts read best from zero up: try those first.
+                    let negative = |v: &Value| {
+                        v.compare(&Value::Int(0)).is_some_and(|o| o.is_lt())
+                            || matches!(v, Value::Duration(d) if *d < 0)
+                    };
+                    values.sort_by_key(|v| negative(v));
+                }
                 if ty == Type::DateTime {
                     if let Some(info) = self.info.get(*v) {
                         if !info.tod.is_empty() {
                             if k > 1 {
-                                set(&mut exact, &mut why, *v, "time of day of a fact compared with other facts");
+                                set(
+                                    &mut exact,
+                                    &mut why,
+                                    *v,
+                                    "time of day of a fact compared with other facts",
+                                );
                             }
                             let mut tod = info.tod.clone();
                             tod.push(Decimal::ZERO);
@@ -754,7 +779,10 @@ impl Collector<'_> {
             let values: Option<Vec<Value>> = match &ty {
                 Type::Bool => Some(vec![Value::Bool(false), Value::Bool(true)]),
                 Type::Enum(e, _) => {
-                    let count = policy.enums.get(*e as usize).map_or(0, |d| d.variants.len());
+                    let count = policy
+                        .enums
+                        .get(*e as usize)
+                        .map_or(0, |d| d.variants.len());
                     Some((0..count as u32).map(|i| Value::Enum(*e, i)).collect())
                 }
                 Type::Text => {
@@ -793,7 +821,10 @@ impl Collector<'_> {
                     let mut universe: Vec<Value> = Vec::new();
                     let mut list_exact = !info.opaque;
                     if let Type::Enum(e, _) = elem.as_ref() {
-                        let count = policy.enums.get(*e as usize).map_or(0, |d| d.variants.len());
+                        let count = policy
+                            .enums
+                            .get(*e as usize)
+                            .map_or(0, |d| d.variants.len());
                         if count <= MAX_SUBSET_BITS {
                             universe = (0..count as u32).map(|i| Value::Enum(*e, i)).collect();
                         }
@@ -825,7 +856,12 @@ impl Collector<'_> {
                         vals.push(Value::List(Arc::from(universe.clone())));
                     }
                     if !list_exact {
-                        set(&mut exact, &mut why, v, "a list used in a way the analysis cannot split");
+                        set(
+                            &mut exact,
+                            &mut why,
+                            v,
+                            "a list used in a way the analysis cannot split",
+                        );
                     }
                     Some(vals)
                 }
@@ -839,6 +875,10 @@ impl Collector<'_> {
                     c.push(FactValue::Null);
                 }
             }
+        }
+        // Latest evaluation times first: counterexamples then use the current rules.
+        if let Some(at) = cands.last_mut() {
+            at.reverse();
         }
         Domains { cands, exact, why }
     }
@@ -871,13 +911,19 @@ fn spread(points: &[Decimal], k: usize, discrete: bool) -> Vec<Decimal> {
     for w in pts.windows(2) {
         if let [a, b] = w {
             for j in 1..=k {
-                let x = if discrete {
-                    *a + Decimal::from(j as u64)
+                let step = Decimal::from(j as u64);
+                if discrete {
+                    // Both ends of the gap: `c + 1` and `c - 1` for every constant.
+                    for x in [*a + step, *b - step] {
+                        if *a < x && x < *b {
+                            out.push(x);
+                        }
+                    }
                 } else {
-                    *a + (*b - *a) * Decimal::from(j as u64) / Decimal::from(k as u64 + 1)
-                };
-                if x < *b {
-                    out.push(x);
+                    let x = *a + (*b - *a) * step / Decimal::from(k as u64 + 1);
+                    if x < *b {
+                        out.push(x);
+                    }
                 }
             }
         }
@@ -914,7 +960,7 @@ fn value_at(ty: &Type, x: Decimal) -> Option<Value> {
 fn dedup(v: &mut Vec<Value>) {
     let mut out: Vec<Value> = Vec::with_capacity(v.len());
     for x in v.drain(..) {
-        if !out.iter().any(|y| *y == x) {
+        if !out.contains(&x) {
             out.push(x);
         }
     }

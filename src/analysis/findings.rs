@@ -115,19 +115,23 @@ impl<'a> Analyser<'a> {
         f
     }
 
+    /// Two rows of one table: overlaps are reported as such (A0007), not as conflicts.
+    fn same_table(&self, a: u32, b: u32) -> bool {
+        let (x, y) = (self.name(a), self.name(b));
+        x.ends_with(']') && y.ends_with(']') && self.override_name(a) == self.override_name(b)
+    }
+
     fn overrides(&self, winner: u32, loser: u32) -> bool {
         self.rule(loser)
             .is_some_and(|r| r.overridden_by.contains(&winner))
     }
 
     fn push(&mut self, d: Diagnostic, w: Option<Witness>) {
-        let d = match &w {
-            Some(w) => w
-                .notes(self.policy)
-                .into_iter()
-                .fold(d, |d, n| d.note(n)),
-            None => d,
-        };
+        let mut d = d;
+        if let Some(w) = &w {
+            let notes = w.notes(self.policy);
+            d.notes.splice(0..0, notes);
+        }
         self.findings.push(Finding {
             diagnostic: d,
             witness: w,
@@ -167,9 +171,14 @@ impl<'a> Analyser<'a> {
                     }
                 }
             }
+            let mut found: Vec<(u32, u32, Witness)> = Vec::new();
             for &r1 in &req {
                 for &r2 in &forbid {
-                    if r1 == r2 || self.overrides(r1, r2) || self.overrides(r2, r1) {
+                    if r1 == r2
+                        || self.same_table(r1, r2)
+                        || self.overrides(r1, r2)
+                        || self.overrides(r2, r1)
+                    {
                         continue;
                     }
                     let mut items = vec![Q::Eff(r1), Q::Eff(r2)];
@@ -179,50 +188,62 @@ impl<'a> Analyser<'a> {
                         items.push(Q::not(Q::Eff(*o)));
                         vars.extend(self.vars_eff(*o));
                     }
-                    let Found::Witness(p) = self.ask(&Q::And(items), &vars) else {
+                    let q = Q::And(items);
+                    let Found::Witness(p) = self.ask(&q, &vars) else {
                         continue;
                     };
+                    let p = self.search.prettify(&q, p);
                     let name = action.name.clone();
-                    let Some(w) = self.confirmed(&p, |d| {
+                    if let Some(w) = self.confirmed(&p, |d| {
                         d.actions
                             .iter()
                             .any(|a| a.id == name && a.reason == Some("conflict"))
-                    }) else {
-                        continue;
-                    };
-                    let (first, second) = (r1.min(r2), r1.max(r2));
-                    let verb = |r: u32| if r == r1 { "requires" } else { "forbids" };
-                    let d = Diagnostic::error(
-                        codes::CONFLICT,
-                        format!(
-                            "`{}` can be required and forbidden at once: rules `{}` and `{}` both apply and no `overrides` says which wins",
-                            action.name,
-                            self.name(first),
-                            self.name(second)
-                        ),
-                    )
-                    .primary(
-                        self.span(second),
-                        format!("{} `{}`", verb(second), action.name),
-                    )
-                    .secondary(
-                        self.span(first),
-                        format!("{} `{}`", verb(first), action.name),
-                    )
-                    .help(format!(
-                        "say which rule wins: `rule {} overrides {}` (or the reverse), or make the two conditions exclude each other",
-                        self.name(second),
-                        self.override_name(first)
-                    ));
-                    self.push(d, Some(w));
+                    }) {
+                        found.push((r1, r2, w));
+                    }
                 }
             }
+            let mut found = found.into_iter();
+            let Some((r1, r2, w)) = found.next() else {
+                continue;
+            };
+            let (first, second) = (r1.min(r2), r1.max(r2));
+            let verb = |r: u32| if r == r1 { "requires" } else { "forbids" };
+            let mut d = Diagnostic::error(
+                codes::CONFLICT,
+                format!(
+                    "`{}` can be required and forbidden at once: rules `{}` and `{}` both apply and no `overrides` says which wins",
+                    action.name,
+                    self.name(first),
+                    self.name(second)
+                ),
+            )
+            .primary(self.span(second), format!("{} `{}`", verb(second), action.name))
+            .secondary(self.span(first), format!("{} `{}`", verb(first), action.name))
+            .help(format!(
+                "say which rule wins: `rule {} overrides {}` (or the reverse), or make the two conditions exclude each other",
+                self.name(second),
+                self.override_name(first)
+            ));
+            let others: Vec<String> = found
+                .map(|(a, b, _)| format!("`{}` and `{}`", self.name(a), self.name(b)))
+                .collect();
+            if !others.is_empty() {
+                d = d.note(format!(
+                    "`{}` can also be required and forbidden at once by {}",
+                    action.name,
+                    others.join(", ")
+                ));
+            }
+            self.push(d, Some(w));
         }
     }
 
     pub fn value_conflicts(&mut self) {
         let policy = self.policy;
-        let mut targets: Vec<(Valued, Vec<(u32, &'a CExpr)>, Vec<u32>)> = Vec::new();
+        // Per output: the rules that set it (with the value), and those that leave it open.
+        type Setters<'e> = Vec<(u32, &'e CExpr)>;
+        let mut targets: Vec<(Valued, Setters<'a>, Vec<u32>)> = Vec::new();
         for o in 0..policy.outcomes.len() as u32 {
             targets.push((Valued::Outcome(o), Vec::new(), Vec::new()));
         }
@@ -261,9 +282,14 @@ impl<'a> Analyser<'a> {
                 ),
             };
             let name = name.unwrap_or_default();
+            let mut found: Vec<(u32, u32, Witness)> = Vec::new();
             for (i, (r1, v1)) in sets.iter().enumerate() {
                 for (r2, v2) in sets.iter().skip(i + 1) {
-                    if r1 == r2 || self.overrides(*r1, *r2) || self.overrides(*r2, *r1) {
+                    if r1 == r2
+                        || self.same_table(*r1, *r2)
+                        || self.overrides(*r1, *r2)
+                        || self.overrides(*r2, *r1)
+                    {
                         continue;
                     }
                     if let (CExpr::Const(a), CExpr::Const(b)) = (v1, v2) {
@@ -284,11 +310,13 @@ impl<'a> Analyser<'a> {
                         items.push(Q::not(Q::Eff(*o)));
                         vars.extend(self.vars_eff(*o));
                     }
-                    let Found::Witness(p) = self.ask(&Q::And(items), &vars) else {
+                    let q = Q::And(items);
+                    let Found::Witness(p) = self.ask(&q, &vars) else {
                         continue;
                     };
+                    let p = self.search.prettify(&q, p);
                     let (n1, n2) = (self.name(*r1), self.name(*r2));
-                    let Some(w) = self.confirmed(&p, |d| match target {
+                    if let Some(w) = self.confirmed(&p, |d| match target {
                         Valued::Outcome(_) => d
                             .outcome_details
                             .iter()
@@ -299,24 +327,38 @@ impl<'a> Analyser<'a> {
                                 && f.because.iter().any(|b| b.rule == n1)
                                 && f.because.iter().any(|b| b.rule == n2)
                         }),
-                    }) else {
-                        continue;
-                    };
-                    let d = Diagnostic::error(
-                        codes::VALUE_CONFLICT,
-                        format!(
-                            "{kind} `{name}` can get two different values at once: rules `{n1}` and `{n2}` both apply and no `overrides` says which wins"
-                        ),
-                    )
-                    .primary(self.span(*r2), format!("sets `{name}`"))
-                    .secondary(self.span(*r1), format!("sets `{name}` to another value"))
-                    .help(format!(
-                        "say which rule wins: `rule {n2} overrides {}` (or the reverse), or make the two conditions exclude each other",
-                        self.override_name(*r1)
-                    ));
-                    self.push(d, Some(w));
+                    }) {
+                        found.push((*r1, *r2, w));
+                    }
                 }
             }
+            let mut found = found.into_iter();
+            let Some((r1, r2, w)) = found.next() else {
+                continue;
+            };
+            let (n1, n2) = (self.name(r1), self.name(r2));
+            let mut d = Diagnostic::error(
+                codes::VALUE_CONFLICT,
+                format!(
+                    "{kind} `{name}` can get two different values at once: rules `{n1}` and `{n2}` both apply and no `overrides` says which wins"
+                ),
+            )
+            .primary(self.span(r2), format!("sets `{name}`"))
+            .secondary(self.span(r1), format!("sets `{name}` to another value"))
+            .help(format!(
+                "say which rule wins: `rule {n2} overrides {}` (or the reverse), or make the two conditions exclude each other",
+                self.override_name(r1)
+            ));
+            let others: Vec<String> = found
+                .map(|(a, b, _)| format!("`{}` and `{}`", self.name(a), self.name(b)))
+                .collect();
+            if !others.is_empty() {
+                d = d.note(format!(
+                    "`{name}` can also get two values at once from {}",
+                    others.join(", ")
+                ));
+            }
+            self.push(d, Some(w));
         }
     }
 
@@ -377,9 +419,11 @@ impl<'a> Analyser<'a> {
                 items.push(Q::not(Q::Eff(*r)));
                 vars.extend(self.vars_eff(*r));
             }
-            let Found::Witness(p) = self.ask(&Q::And(items), &vars) else {
+            let q = Q::And(items);
+            let Found::Witness(p) = self.ask(&q, &vars) else {
                 continue;
             };
+            let p = self.search.prettify(&q, p);
             let is_action = matches!(target, MustDecide::Action(_));
             let Some(w) = self.confirmed(&p, |d| {
                 if is_action {
@@ -400,7 +444,7 @@ impl<'a> Analyser<'a> {
             )
             .primary(*span, "declared `must decide`".to_string());
             for r in rules.iter().take(3) {
-                d = d.secondary(self.span(*r), format!("does not apply to the counterexample"));
+                d = d.secondary(self.span(*r), "does not decide it in the counterexample");
             }
             let help = if is_action {
                 format!("add a rule for these cases (`require`, `allow`, `forbid` or `open {name} \"why\"`), or give the action a `default`")
@@ -423,6 +467,7 @@ impl<'a> Analyser<'a> {
             let vars = self.vars_fires(ri);
             match self.ask(&Q::Fires(ri), &vars) {
                 Found::Witness(p) => {
+                    let p = self.search.prettify(&Q::Fires(ri), p);
                     if let Some(slot) = self.fires_at_all.get_mut(ri as usize) {
                         *slot = Some(p);
                     }
@@ -470,6 +515,7 @@ impl<'a> Analyser<'a> {
             let vars = self.vars_eff(ri);
             match self.ask(&Q::Eff(ri), &vars) {
                 Found::Witness(p) => {
+                    let p = self.search.prettify(&Q::Eff(ri), p);
                     if let Some(slot) = self.effective_at_all.get_mut(ri as usize) {
                         *slot = Some(p);
                     }
@@ -609,6 +655,7 @@ impl<'a> Analyser<'a> {
                     let Found::Witness(p) = self.ask(&q, &vars) else {
                         continue;
                     };
+                    let p = self.search.prettify(&q, p);
                     let w = Witness::from_point(policy, &p);
                     let d = Diagnostic::error(
                         codes::TABLE_OVERLAP,
@@ -632,7 +679,16 @@ impl<'a> Analyser<'a> {
 
     pub fn coverage(&mut self) {
         let cov = super::coverage::coverage(self.policy);
+        let dead: BTreeSet<Span> = self
+            .findings
+            .iter()
+            .filter(|f| f.diagnostic.code == codes::DEAD)
+            .filter_map(|f| f.diagnostic.primary_span())
+            .collect();
         for rc in cov.rules.iter().filter(|r| r.examples.is_empty()) {
+            if dead.contains(&self.span(rc.rule)) {
+                continue;
+            }
             let d = Diagnostic::error(
                 codes::UNCOVERED,
                 format!("rule `{}` is not exercised by any example", rc.name),

@@ -52,7 +52,10 @@ pub mod codes {
     /// Every code with its title.
     pub const ALL: [(&str, &str); 8] = [
         (CONFLICT, "an action can be required and forbidden at once"),
-        (VALUE_CONFLICT, "an outcome or ticket field can get two different values"),
+        (
+            VALUE_CONFLICT,
+            "an outcome or ticket field can get two different values",
+        ),
         (GAP, "an output that must be decided is left undecided"),
         (DEAD, "a rule never applies"),
         (SHADOWED, "a rule is always overridden"),
@@ -84,7 +87,7 @@ impl Default for Options {
     fn default() -> Options {
         Options {
             max_nodes: 200_000,
-            max_total: 4_000_000,
+            max_total: 1_000_000,
             require_coverage: false,
             must_decide: Vec::new(),
             conflicts: true,
@@ -181,11 +184,26 @@ pub fn analyse_with_stats(policy: &Policy, opts: &Options) -> (Vec<Finding>, Sta
 /// The outputs that must always be decided: declared in the policy or named in the options.
 fn must_decide(policy: &Policy, opts: &Options) -> Vec<(MustDecide, Span)> {
     let mut out = Vec::new();
+    for (i, a) in policy.actions.iter().enumerate() {
+        if let Some(span) = a.must_decide {
+            out.push((MustDecide::Action(i as u32), span));
+        }
+    }
+    for (i, o) in policy.outcomes.iter().enumerate() {
+        if let Some(span) = o.must_decide {
+            out.push((MustDecide::Outcome(i as u32), span));
+        }
+    }
     for name in &opts.must_decide {
-        if let Some(i) = policy.actions.iter().position(|a| a.name == *name) {
-            out.push((MustDecide::Action(i as u32), Span::default()));
+        let target = if let Some(i) = policy.actions.iter().position(|a| a.name == *name) {
+            MustDecide::Action(i as u32)
         } else if let Some(i) = policy.outcomes.iter().position(|o| o.name == *name) {
-            out.push((MustDecide::Outcome(i as u32), Span::default()));
+            MustDecide::Outcome(i as u32)
+        } else {
+            continue;
+        };
+        if !out.iter().any(|(t, _)| *t == target) {
+            out.push((target, Span::default()));
         }
     }
     out
@@ -218,7 +236,8 @@ pub fn check_source(source: &str, file_name: &str, today: Option<i32>, opts: &Op
             let (findings, stats) = analyse_with_stats(&compiled.policy, opts);
             let mut diagnostics = compiled.warnings.clone();
             diagnostics.extend(findings.into_iter().map(|f| f.diagnostic));
-            diagnostics.sort_by_key(|d| (d.primary_span().map(|s| s.start).unwrap_or(0), d.severity));
+            diagnostics
+                .sort_by_key(|d| (d.primary_span().map(|s| s.start).unwrap_or(0), d.severity));
             Checked {
                 compiled: Some(compiled),
                 diagnostics,
@@ -231,4 +250,36 @@ pub fn check_source(source: &str, file_name: &str, today: Option<i32>, opts: &Op
             stats: Stats::default(),
         },
     }
+}
+
+/// The candidate values of every fact and of the evaluation time, for debugging.
+#[doc(hidden)]
+pub fn explain_domains(policy: &Policy) -> String {
+    let dom = domain::domains(policy);
+    let mut out = String::new();
+    for (v, c) in dom.cands.iter().enumerate() {
+        let name = policy
+            .facts
+            .get(v)
+            .map(|f| f.name.clone())
+            .unwrap_or_else(|| "@at".into());
+        let shown: Vec<String> = c
+            .iter()
+            .map(|x| match x {
+                crate::eval::FactValue::Known(v) => crate::eval::value_json(policy, v).to_string(),
+                crate::eval::FactValue::Null => "null".into(),
+                crate::eval::FactValue::Absent => "-".into(),
+            })
+            .collect();
+        out.push_str(&format!(
+            "{name}{}: {}\n",
+            if dom.exact.get(v).copied().unwrap_or(false) {
+                ""
+            } else {
+                " (inexact)"
+            },
+            shown.join(" ")
+        ));
+    }
+    out
 }

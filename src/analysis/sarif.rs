@@ -59,7 +59,9 @@ pub fn render(files: &[FileDiagnostics]) -> Value {
                 Some(i) => i,
                 None => {
                     rule_ids.push(d.code);
-                    let short = title(d.code).map(str::to_string).unwrap_or_else(|| d.code.to_string());
+                    let short = title(d.code)
+                        .map(str::to_string)
+                        .unwrap_or_else(|| d.code.to_string());
                     rules.push(json!({
                         "id": d.code,
                         "name": d.code,

@@ -236,7 +236,9 @@ pub fn not(a: Tri) -> Tri {
 pub enum Found {
     Witness(Point),
     /// No witness among the candidates; `exact` when that proves there is none.
-    Nothing { exact: bool },
+    Nothing {
+        exact: bool,
+    },
     /// Stopped at the work limit: no conclusion.
     GaveUp,
 }
@@ -261,6 +263,39 @@ impl<'a> Search<'a> {
             nodes: 0,
             branched: BTreeSet::new(),
         }
+    }
+
+    /// The same witness, easier to read: each date-time moved to 10:00 (or
+    /// another round hour) of its local date, where the answer stays true.
+    pub fn prettify(&mut self, q: &Q, mut p: Point) -> Point {
+        const DAY: i64 = crate::time::SECONDS_PER_DAY;
+        let zone = &self.policy.calendar.zone;
+        let n = self.policy.facts.len();
+        for v in 0..=n {
+            let cur = if v == n {
+                p.at
+            } else {
+                match p.slots.get(v) {
+                    Some(FactValue::Known(Value::DateTime(t))) => Some(*t),
+                    _ => None,
+                }
+            };
+            let Some(t) = cur else { continue };
+            let day = zone.local_seconds(t).div_euclid(DAY);
+            for hour in [10, 9, 12, 0] {
+                let nice = zone.instant_of_local(day * DAY + hour * 3600);
+                if nice == t {
+                    break;
+                }
+                let mut trial = p.clone();
+                trial.assign(v, Some(&FactValue::Known(Value::DateTime(nice))));
+                if Node::new(self.policy, &trial).eval(q) == Tri::T {
+                    p = trial;
+                    break;
+                }
+            }
+        }
+        p
     }
 
     /// Looks for a case where `q` is true; `vars` are the variables it may depend on.

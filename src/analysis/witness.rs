@@ -53,10 +53,7 @@ impl Witness {
     pub fn notes(&self, policy: &Policy) -> Vec<String> {
         let json = self.case_json();
         let at = self.at_text(policy);
-        let when = at
-            .as_ref()
-            .map(|a| format!(" at {a}"))
-            .unwrap_or_default();
+        let when = at.as_ref().map(|a| format!(" at {a}")).unwrap_or_default();
         let at_arg = at.map(|a| format!(" --at {a}")).unwrap_or_default();
         vec![
             format!("counterexample: {json}{when}"),

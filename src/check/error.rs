@@ -369,9 +369,15 @@ impl CheckError {
                 .primary(*span, "wrong number of values"),
             ArgType { span, func, expected, found } => Diagnostic::error("E0205", format!("`{func}` needs {expected}, not {}", describe(found)))
                 .primary(*span, "wrong kind of value"),
-            InMismatch { span, value, collection } => Diagnostic::error("E0206", format!("cannot look for {} in {}", describe(value), describe(collection)))
-                .primary(*span, "`in` needs a list of the same kind of value")
-                .help("write the list in brackets, e.g. `recipient in [payer, fastel_owner]`, or name a list fact"),
+            InMismatch { span, value, collection } => with_help(
+                Diagnostic::error("E0206", format!("cannot look for {} in {}", describe(value), describe(collection)))
+                    .primary(*span, "`in` needs a list of the same kind of value"),
+                Some(match (value, collection) {
+                    (Type::Enum(_, n), Type::List(inner)) if **inner == Type::Text => format!("write the values of `{n}` by name, without quotes: `x in [payer, fastel_owner]`"),
+                    (_, Type::List(_)) => "every value in the list must be of the same kind as the value looked for".to_string(),
+                    _ => "write the list in brackets, e.g. `recipient in [payer, fastel_owner]`, or name a list fact".to_string(),
+                }),
+            ),
             SetMismatch { span, target, expected, found } => Diagnostic::error("E0207", format!("`{target}` holds {}, not {}", describe(expected), describe(found)))
                 .primary(*span, "wrong kind of value"),
             DueType { span, expected, found } => Diagnostic::error("E0208", format!("`due` needs {expected} here, not {}", describe(found)))
@@ -412,7 +418,7 @@ impl CheckError {
             OpenBadTarget { span, name, kind } => Diagnostic::error("E0306", format!("`open` can leave an action or an outcome undecided, but `{name}` is {kind}"))
                 .primary(*span, "not an action or outcome")
                 .help("write `open \"…\"` without a name to report an open point that affects no single output"),
-            TableCellCount { span, expected, found, side } => Diagnostic::error("E0307", format!("this row has {found} {side} cells, but the table has {expected} {side} columns"))
+            TableCellCount { span, expected, found, side } => Diagnostic::error("E0307", format!("this row has {found} {side} {}, but the table has {expected} {side} {}", if *found == 1 { "cell" } else { "cells" }, if *expected == 1 { "column" } else { "columns" }))
                 .primary(*span, "wrong number of cells")
                 .help("every row needs one cell per column; write `-` for \"any value\" or \"nothing\""),
             TableOverlap { span, other, row, other_row, example } => Diagnostic::error("E0308", format!("rows {other_row} and {row} of this table both apply to some cases"))
@@ -501,9 +507,9 @@ impl CheckError {
                 .primary(*span, "incomplete table")
                 .note(format!("for example: {example}"))
                 .help("add a row for these cases, or a last catch-all row of `-` cells with `hit first`"),
-            EmptyRule { span, rule } => Diagnostic::warning("W0010", format!("rule `{rule}` has no effect"))
-                .primary(*span, "no effect")
-                .help("give the rule at least one effect after `then`"),
+            EmptyRule { span, rule } => Diagnostic::warning("W0010", format!("`{rule}` decides nothing"))
+                .primary(*span, "every result cell is `-`")
+                .help("fill in a result cell, or remove the row"),
         }
     }
 }

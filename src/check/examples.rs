@@ -79,7 +79,13 @@ impl Checker<'_> {
                     }
                     ExpectKind::Say(ids, yes) => {
                         for id in ids {
-                            if let Some(OutputDecl::Script(s)) = self.expect_output(id, "said", "a script", |d| matches!(d, OutputDecl::Script(_)), "use `say` for scripts, `ask` for questions") {
+                            if let Some(OutputDecl::Script(s)) = self.expect_output(
+                                id,
+                                "said",
+                                "a script",
+                                |d| matches!(d, OutputDecl::Script(_)),
+                                "use `say` for scripts, `ask` for questions",
+                            ) {
                                 push(ExpectDef::Say(s, *yes));
                             }
                         }
@@ -94,16 +100,32 @@ impl Checker<'_> {
                         }
                     }
                     ExpectKind::Due(id, lit, _) => {
-                        if let Some(OutputDecl::Deadline(d)) = self.expect_output(id, "due", "a deadline", |d| matches!(d, OutputDecl::Deadline(_)), "use `due` for deadlines") {
+                        if let Some(OutputDecl::Deadline(d)) = self.expect_output(
+                            id,
+                            "due",
+                            "a deadline",
+                            |d| matches!(d, OutputDecl::Deadline(_)),
+                            "use `due` for deadlines",
+                        ) {
                             let at = self.instant(*lit);
                             push(ExpectDef::Due(d, at));
                         }
                     }
                     ExpectKind::Value(id, value) => {
-                        let decl = self.expect_output(id, "set to a value", "an outcome or a ticket field", |d| matches!(d, OutputDecl::Outcome(_) | OutputDecl::Field(_)), "write `offer allowed` for actions and `ask q` for questions");
+                        let decl = self.expect_output(
+                            id,
+                            "set to a value",
+                            "an outcome or a ticket field",
+                            |d| matches!(d, OutputDecl::Outcome(_) | OutputDecl::Field(_)),
+                            "write `offer allowed` for actions and `ask q` for questions",
+                        );
                         let (ty, decl) = match decl {
-                            Some(OutputDecl::Outcome(o)) => (self.outcomes.get(o as usize).map(|d| d.ty.clone()), decl),
-                            Some(OutputDecl::Field(f)) => (self.fields.get(f as usize).map(|d| d.ty.clone()), decl),
+                            Some(OutputDecl::Outcome(o)) => {
+                                (self.outcomes.get(o as usize).map(|d| d.ty.clone()), decl)
+                            }
+                            Some(OutputDecl::Field(f)) => {
+                                (self.fields.get(f as usize).map(|d| d.ty.clone()), decl)
+                            }
                             _ => continue,
                         };
                         let ty = ty.unwrap_or(Type::Error);
@@ -121,8 +143,12 @@ impl Checker<'_> {
                         }
                     }
                     ExpectKind::Verdict(id, v) => {
-                        if let Some(OutputDecl::Action(a)) = self.expect_output(id, "given a verdict", "an action", |d| matches!(d, OutputDecl::Action(_)), "verdicts (`required`, `allowed`, `forbidden`, `undecided`) belong to actions") {
-                            push(ExpectDef::Verdict(a, *v));
+                        // `status undecided` works for outcomes too: the SOP leaves it open, or it waits on facts.
+                        let outcome_ok = v.is_none();
+                        match self.expect_output(id, "given a verdict", "an action", |d| matches!(d, OutputDecl::Action(_)) || (outcome_ok && matches!(d, OutputDecl::Outcome(_))), "verdicts (`required`, `allowed`, `forbidden`) belong to actions; `undecided` to actions and outcomes") {
+                            Some(OutputDecl::Action(a)) => push(ExpectDef::Verdict(a, *v)),
+                            Some(OutputDecl::Outcome(o)) => push(ExpectDef::OutcomeUndecided(o)),
+                            _ => {}
                         }
                     }
                 }

@@ -158,17 +158,21 @@ impl Checker<'_> {
 
     fn items(&mut self, items: &[Expr], mut elem: Option<Type>) -> (Vec<CExpr>, Type) {
         let mut out = Vec::new();
+        let mut reported = false;
         for it in items {
             let (c, t) = self.expr(it, elem.as_ref());
             match &elem {
                 None if !t.is_error() => elem = Some(t),
                 Some(et) => {
                     if et.unify(&t).is_none() {
-                        self.err(CheckError::InMismatch {
-                            span: it.span,
-                            value: t,
-                            collection: Type::List(Box::new(et.clone())),
-                        });
+                        if !reported {
+                            self.err(CheckError::InMismatch {
+                                span: it.span,
+                                value: et.clone(),
+                                collection: Type::List(Box::new(t)),
+                            });
+                        }
+                        reported = true;
                     } else if *et == Type::Int && t == Type::Decimal {
                         elem = Some(Type::Decimal);
                     }

@@ -81,6 +81,8 @@ pub struct ActionDef {
     pub name: String,
     pub text: String,
     pub default: Option<Verdict>,
+    /// `must decide`, where it is written: the analysis reports cases no rule decides.
+    pub must_decide: Option<Span>,
 }
 
 #[derive(Debug, Clone)]
@@ -109,6 +111,8 @@ pub struct OutcomeDef {
     pub ty: Type,
     pub label: String,
     pub default: Option<Value>,
+    /// `must decide`, where it is written: the analysis reports cases no rule decides.
+    pub must_decide: Option<Span>,
 }
 
 #[derive(Debug, Clone)]
@@ -301,4 +305,5 @@ pub enum ExpectDef {
     Outcome(u32, Option<Value>),
     FieldValue(u32, Option<Value>),
     Verdict(u32, Option<Verdict>),
+    OutcomeUndecided(u32),
 }

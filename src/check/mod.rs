@@ -121,7 +121,17 @@ pub fn check_at(
     c.scripts_body(file);
     let rules = c.rules(file);
     let examples = c.examples(file);
+    let had_errors = c.errors.iter().any(|e| e.to_diagnostic().is_error());
     c.lints(file, &meta, &rules, today);
+    // After an error, "never used" and "always false" mostly echo it: leave them out.
+    if had_errors {
+        c.errors.retain(|e| {
+            !matches!(
+                e,
+                CheckError::Unused { .. } | CheckError::ConstantCondition { .. }
+            )
+        });
+    }
     let has_errors = c.errors.iter().any(|e| e.to_diagnostic().is_error());
     let errors = std::mem::take(&mut c.errors);
     if has_errors {
@@ -495,6 +505,7 @@ impl<'a> Checker<'a> {
                             name: a.name.name.clone(),
                             text: a.text.value.clone(),
                             default: a.default.map(|d| d.0),
+                            must_decide: a.must_decide,
                         });
                     }
                 }
@@ -545,6 +556,7 @@ impl<'a> Checker<'a> {
                             ty,
                             label: o.label.value.clone(),
                             default,
+                            must_decide: o.must_decide,
                         });
                     }
                 }

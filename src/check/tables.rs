@@ -101,7 +101,8 @@ impl Checker<'_> {
                     }
                 }
             }
-            if effects.is_empty() {
+            // In a `hit first` table an empty row stops the rows below it: that is its effect.
+            if effects.is_empty() && !first {
                 self.err(CheckError::EmptyRule {
                     span: row.span,
                     rule: format!("{}[{n}]", t.name.name),

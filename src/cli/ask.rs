@@ -247,9 +247,14 @@ fn prompt_line(
                 }
             );
         }
+        let list_hint = if matches!(fact.ty, Type::List(_)) {
+            "values separated by commas, `[]` for none; "
+        } else {
+            ""
+        };
         let _ = writeln!(
             out,
-            "  [{}; `?` = the customer does not know / refuses, `<` = go back]",
+            "  [{}; {list_hint}`?` = the customer does not know / refuses, `<` = go back]",
             fact.ty
         );
         let _ = out.flush();
@@ -286,7 +291,7 @@ fn json_of(policy: &Policy, ty: &Type, input: &str) -> Result<J, String> {
     Ok(match ty {
         Type::Bool => match input.to_lowercase().as_str() {
             "y" | "yes" | "ya" | "true" | "1" | "да" => J::Bool(true),
-            "n" | "no" | "tidak" | "false" | "0" | "нет" => J::Bool(false),
+            "n" | "no" | "tidak" | "false" | "0" | "2" | "нет" => J::Bool(false),
             _ => return Err(format!("`{input}` is not yes or no")),
         },
         Type::Int => J::from(
@@ -312,6 +317,7 @@ fn json_of(policy: &Policy, ty: &Type, input: &str) -> Result<J, String> {
                 None => return Err(format!("`{input}` is not one of the choices")),
             }
         }
+        Type::List(_) if matches!(input, "[]" | "-" | "none") => J::Array(Vec::new()),
         Type::List(elem) => J::Array(
             input
                 .split(',')

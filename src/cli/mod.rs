@@ -29,11 +29,14 @@ pub enum Command {
         /// Files or folders; folders are searched for .pol files
         paths: Vec<PathBuf>,
         /// Output format for the diagnostics
-        #[arg(long, value_enum, default_value_t = Format::Human)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+        format: CheckFormat,
         /// Date used to warn about expired policies (default: today)
         #[arg(long, value_name = "DATE")]
         today: Option<String>,
+        /// Make every rule or table row that no example exercises an error (A0008)
+        #[arg(long)]
+        require_coverage: bool,
     },
     /// Evaluate a policy on a case record and print the Decision
     Eval {
@@ -60,6 +63,9 @@ pub enum Command {
     Test {
         /// Files or folders; folders are searched for .pol files
         paths: Vec<PathBuf>,
+        /// Also report, per policy, the rules and table rows no example exercises
+        #[arg(long)]
+        coverage: bool,
     },
     /// Walk through a call: ask the pending questions one at a time
     Ask {
@@ -97,6 +103,15 @@ pub enum Format {
     Json,
 }
 
+/// Output formats of `pol check`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CheckFormat {
+    Human,
+    Json,
+    /// SARIF 2.1.0, for code-scanning tools
+    Sarif,
+}
+
 /// Runs the command line; returns the process exit code.
 pub fn run() -> i32 {
     let cli = match Cli::try_parse() {
@@ -111,7 +126,8 @@ pub fn run() -> i32 {
             paths,
             format,
             today,
-        } => check(paths, format, today),
+            require_coverage,
+        } => check(paths, format, today, require_coverage),
         Command::Eval {
             policy,
             case,
@@ -127,7 +143,7 @@ pub fn run() -> i32 {
             (Some(case), None) => eval(&policy, &case, at.as_deref(), format),
             (None, None) => usage_error("give the case with --case FILE, or many with --batch FILE.jsonl".into()),
         },
-        Command::Test { paths } => test(paths),
+        Command::Test { paths, coverage } => test(paths, coverage),
         Command::Schema { policy } => schema(&policy),
         Command::Ask { policy, at, case, save_case, save_decision, save_example, example_name } => {
             ask_command(&policy, at.as_deref(), case.as_deref(), save_case, save_decision, save_example, example_name)
@@ -224,7 +240,12 @@ fn load(
     result.map_err(|d| d.iter().filter(|x| x.is_error()).count())
 }
 
-fn check(paths: Vec<PathBuf>, format: Format, today: Option<String>) -> i32 {
+fn check(
+    paths: Vec<PathBuf>,
+    format: CheckFormat,
+    today: Option<String>,
+    require_coverage: bool,
+) -> i32 {
     let today = match today_days(today.as_deref()) {
         Ok(t) => t,
         Err(e) => return usage_error(e),
@@ -234,23 +255,54 @@ fn check(paths: Vec<PathBuf>, format: Format, today: Option<String>) -> i32 {
         Err(e) => return usage_error(e),
     };
     let mut json_out = Vec::new();
+    let mut sarif_in: Vec<(String, String, Vec<Diagnostic>)> = Vec::new();
     let (mut errors, mut warnings) = (0usize, 0usize);
+    let opts = crate::analysis::Options {
+        require_coverage,
+        ..crate::analysis::Options::default()
+    };
     for f in &files {
         let source = match read(f) {
             Ok(s) => s,
             Err(e) => return usage_error(e),
         };
-        match load(f, &source, Some(today), format, &mut json_out) {
-            Ok(c) => warnings += c.warnings.len(),
-            Err(n) => errors += n,
+        let name = f.display().to_string();
+        let checked = crate::analysis::check_source(&source, &name, Some(today), &opts);
+        errors += checked.errors();
+        warnings += checked.warnings();
+        match format {
+            CheckFormat::Human => eprint!(
+                "{}",
+                render::human(&checked.diagnostics, &name, &source, color())
+            ),
+            CheckFormat::Json => {
+                json_out.extend(render::json(&checked.diagnostics, &name, &source))
+            }
+            CheckFormat::Sarif => sarif_in.push((name, source, checked.diagnostics)),
         }
     }
     match format {
-        Format::Json => println!(
+        CheckFormat::Sarif => {
+            use crate::analysis::sarif::FileDiagnostics;
+            let files: Vec<FileDiagnostics> = sarif_in
+                .iter()
+                .map(|(file, source, diagnostics)| FileDiagnostics {
+                    file,
+                    source,
+                    diagnostics,
+                })
+                .collect();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&crate::analysis::sarif::render(&files))
+                    .unwrap_or_default()
+            )
+        }
+        CheckFormat::Json => println!(
             "{}",
             serde_json::to_string_pretty(&json_out).unwrap_or_default()
         ),
-        Format::Human => eprintln!(
+        CheckFormat::Human => eprintln!(
             "checked {} {}: {errors} {}, {warnings} {}",
             files.len(),
             if files.len() == 1 {
@@ -332,7 +384,7 @@ fn eval(policy_path: &Path, case: &str, at: Option<&str>, format: Format) -> i32
     }
 }
 
-fn test(paths: Vec<PathBuf>) -> i32 {
+fn test(paths: Vec<PathBuf>, coverage: bool) -> i32 {
     let files = match policy_files(paths) {
         Ok(f) => f,
         Err(e) => return usage_error(e),
@@ -368,6 +420,10 @@ fn test(paths: Vec<PathBuf>) -> i32 {
                     let _ = writeln!(out, "         {}: {}", fl.at, fl.message);
                 }
             }
+        }
+        if coverage {
+            let report = crate::analysis::coverage::coverage(&compiled.policy);
+            let _ = write!(out, "{}", report.report(&f.display().to_string()));
         }
     }
     let _ = writeln!(out, "{passed} passed, {failed} failed");

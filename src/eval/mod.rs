@@ -200,7 +200,7 @@ fn build(env: &mut Env, effective: &[V], window: V) -> Decision {
     let mut dues: Vec<Vec<(Contrib, V)>> =
         (0..policy.deadlines.len()).map(|_| Vec::new()).collect();
     let mut opens: Vec<OpenOut> = Vec::new();
-    let mut open_pending: Vec<Deps> = Vec::new();
+    let mut open_pending: Vec<(String, Deps)> = Vec::new();
 
     for (ri, r) in policy.rules.iter().enumerate() {
         let Some(eff) = effective.get(ri) else {
@@ -283,7 +283,7 @@ fn build(env: &mut Env, effective: &[V], window: V) -> Decision {
                             reason: reason.clone(),
                             because: because(policy, [rule]),
                         }),
-                        V::Unknown(d) => open_pending.push(d.clone()),
+                        V::Unknown(d) => open_pending.push((format!("open.{}", r.name), d.clone())),
                     }
                 }
             }
@@ -305,7 +305,10 @@ fn build(env: &mut Env, effective: &[V], window: V) -> Decision {
         if out.reason == Some("conflict") {
             env.warnings.push(WarningOut {
                 code: "W0103",
-                message: format!("rules both require and forbid `{}` and none overrides the other", a.name),
+                message: format!(
+                    "rules both require and forbid `{}` and none overrides the other",
+                    a.name
+                ),
             });
         }
         actions.push(out);
@@ -508,8 +511,8 @@ fn build(env: &mut Env, effective: &[V], window: V) -> Decision {
             waiting_on,
         });
     }
-    for d in open_pending {
-        waiting.push(("open".into(), d));
+    for (name, d) in open_pending {
+        waiting.push((name, d));
     }
 
     let pending = pending_list(env, &waiting);

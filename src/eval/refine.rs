@@ -39,7 +39,11 @@ fn undecided(d: &Decision) -> Vec<(String, Vec<String>)> {
     for s in d.scripts.iter().filter(|s| s.status == "undecided") {
         v.push((format!("scripts.{}", s.id), s.waiting_on.clone()));
     }
-    for o in d.outcome_details.iter().filter(|o| o.reason == Some("pending")) {
+    for o in d
+        .outcome_details
+        .iter()
+        .filter(|o| o.reason == Some("pending"))
+    {
         v.push((format!("outcomes.{}", o.id), o.waiting_on.clone()));
     }
     for dl in d.deadlines.iter().filter(|x| x.status == "undecided") {
@@ -52,7 +56,12 @@ fn undecided(d: &Decision) -> Vec<(String, Vec<String>)> {
 fn verdict_of(d: &Decision, output: &str) -> Option<String> {
     let (kind, id) = output.split_once('.')?;
     match kind {
-        "actions" => d.actions.iter().find(|a| a.id == id).filter(|a| a.reason != Some("pending")).map(|a| format!("{}{:?}", a.verdict, a.reason)),
+        "actions" => d
+            .actions
+            .iter()
+            .find(|a| a.id == id)
+            .filter(|a| a.reason != Some("pending"))
+            .map(|a| format!("{}{:?}", a.verdict, a.reason)),
         "questions" => match d.questions.iter().find(|q| q.id == id) {
             None => Some("absent".into()),
             Some(q) if q.status == "ask" => Some("ask".into()),
@@ -68,7 +77,12 @@ fn verdict_of(d: &Decision, output: &str) -> Option<String> {
             Some(s) if s.status == "say" => Some(format!("say {}", s.text)),
             Some(_) => None,
         },
-        "outcomes" => d.outcome_details.iter().find(|o| o.id == id).filter(|o| o.reason != Some("pending")).map(|o| format!("{} {:?}", o.status, o.value)),
+        "outcomes" => d
+            .outcome_details
+            .iter()
+            .find(|o| o.id == id)
+            .filter(|o| o.reason != Some("pending"))
+            .map(|o| format!("{} {:?}", o.status, o.value)),
         "deadlines" => match d.deadlines.iter().find(|x| x.id == id) {
             None => Some("absent".into()),
             Some(x) if x.status == "set" => Some(format!("{:?}", x.due)),
@@ -89,34 +103,57 @@ fn merge_because(into: &mut Vec<Because>, from: &[Because]) {
 /// Replaces the output in `d` by its settled form from `settled` (one completion),
 /// with the reasons of every completion.
 fn adopt(d: &mut Decision, settled: &Decision, output: &str, reasons: Vec<Because>) {
-    let Some((kind, id)) = output.split_once('.') else { return };
+    let Some((kind, id)) = output.split_once('.') else {
+        return;
+    };
     match kind {
         "actions" => {
-            if let (Some(slot), Some(new)) = (d.actions.iter_mut().find(|a| a.id == id), settled.actions.iter().find(|a| a.id == id)) {
-                *slot = ActionOut { because: reasons, ..new.clone() };
+            if let (Some(slot), Some(new)) = (
+                d.actions.iter_mut().find(|a| a.id == id),
+                settled.actions.iter().find(|a| a.id == id),
+            ) {
+                *slot = ActionOut {
+                    because: reasons,
+                    ..new.clone()
+                };
             }
         }
         "questions" => {
             d.questions.retain(|q| q.id != id);
             if let Some(new) = settled.questions.iter().find(|q| q.id == id) {
-                d.questions.push(QuestionOut { because: reasons, ..new.clone() });
+                d.questions.push(QuestionOut {
+                    because: reasons,
+                    ..new.clone()
+                });
             }
         }
         "ticket_fields" => {
             d.ticket_fields.retain(|f| f.id != id);
             if let Some(new) = settled.ticket_fields.iter().find(|f| f.id == id) {
-                d.ticket_fields.push(FieldOut { because: reasons, ..new.clone() });
+                d.ticket_fields.push(FieldOut {
+                    because: reasons,
+                    ..new.clone()
+                });
             }
         }
         "scripts" => {
             d.scripts.retain(|s| s.id != id);
             if let Some(new) = settled.scripts.iter().find(|s| s.id == id) {
-                d.scripts.push(ScriptOut { because: reasons, ..new.clone() });
+                d.scripts.push(ScriptOut {
+                    because: reasons,
+                    ..new.clone()
+                });
             }
         }
         "outcomes" => {
-            if let (Some(slot), Some(new)) = (d.outcome_details.iter_mut().find(|o| o.id == id), settled.outcome_details.iter().find(|o| o.id == id)) {
-                *slot = OutcomeOut { because: reasons, ..new.clone() };
+            if let (Some(slot), Some(new)) = (
+                d.outcome_details.iter_mut().find(|o| o.id == id),
+                settled.outcome_details.iter().find(|o| o.id == id),
+            ) {
+                *slot = OutcomeOut {
+                    because: reasons,
+                    ..new.clone()
+                };
                 if let Some(v) = &new.value {
                     d.outcomes.insert(id.to_string(), v.clone());
                 }
@@ -125,7 +162,10 @@ fn adopt(d: &mut Decision, settled: &Decision, output: &str, reasons: Vec<Becaus
         "deadlines" => {
             d.deadlines.retain(|x| x.id != id);
             if let Some(new) = settled.deadlines.iter().find(|x| x.id == id) {
-                d.deadlines.push(DeadlineOut { because: reasons, ..new.clone() });
+                d.deadlines.push(DeadlineOut {
+                    because: reasons,
+                    ..new.clone()
+                });
             }
         }
         _ => {}
@@ -133,13 +173,23 @@ fn adopt(d: &mut Decision, settled: &Decision, output: &str, reasons: Vec<Becaus
 }
 
 fn because_of(d: &Decision, output: &str) -> Vec<Because> {
-    let Some((kind, id)) = output.split_once('.') else { return Vec::new() };
+    let Some((kind, id)) = output.split_once('.') else {
+        return Vec::new();
+    };
     let b = match kind {
         "actions" => d.actions.iter().find(|a| a.id == id).map(|a| &a.because),
         "questions" => d.questions.iter().find(|a| a.id == id).map(|a| &a.because),
-        "ticket_fields" => d.ticket_fields.iter().find(|a| a.id == id).map(|a| &a.because),
+        "ticket_fields" => d
+            .ticket_fields
+            .iter()
+            .find(|a| a.id == id)
+            .map(|a| &a.because),
         "scripts" => d.scripts.iter().find(|a| a.id == id).map(|a| &a.because),
-        "outcomes" => d.outcome_details.iter().find(|a| a.id == id).map(|a| &a.because),
+        "outcomes" => d
+            .outcome_details
+            .iter()
+            .find(|a| a.id == id)
+            .map(|a| &a.because),
         "deadlines" => d.deadlines.iter().find(|a| a.id == id).map(|a| &a.because),
         _ => None,
     };
@@ -154,20 +204,37 @@ pub(super) fn refine(policy: &Policy, case: &Case, at: Option<i64>, d: &mut Deci
     // Group the outputs by the set of missing facts they wait on.
     let mut groups: BTreeMap<Vec<usize>, Vec<String>> = BTreeMap::new();
     for (output, waiting) in open {
-        let facts: Option<Vec<usize>> = waiting.iter().map(|n| policy.facts.iter().position(|f| f.name == *n)).collect();
+        let facts: Option<Vec<usize>> = waiting
+            .iter()
+            .map(|n| policy.facts.iter().position(|f| f.name == *n))
+            .collect();
         let Some(mut facts) = facts else { continue };
         facts.sort_unstable();
         groups.entry(facts).or_default().push(output);
     }
     let mut settled_any = false;
     for (facts, outputs) in groups {
-        if facts.is_empty() || !facts.iter().all(|f| matches!(case.slots.get(*f), Some(FactValue::Absent))) {
+        if facts.is_empty()
+            || !facts
+                .iter()
+                .all(|f| matches!(case.slots.get(*f), Some(FactValue::Absent)))
+        {
             continue;
         }
-        let Some(domains) = facts.iter().map(|f| policy.facts.get(*f).and_then(|x| domain(policy, &x.ty))).collect::<Option<Vec<_>>>() else {
+        let Some(domains) = facts
+            .iter()
+            .map(|f| policy.facts.get(*f).and_then(|x| domain(policy, &x.ty)))
+            .collect::<Option<Vec<_>>>()
+        else {
             continue;
         };
-        if domains.iter().try_fold(1usize, |acc, d| acc.checked_mul(d.len()).filter(|n| *n <= MAX_COMBINATIONS)).is_none() {
+        if domains
+            .iter()
+            .try_fold(1usize, |acc, d| {
+                acc.checked_mul(d.len()).filter(|n| *n <= MAX_COMBINATIONS)
+            })
+            .is_none()
+        {
             continue;
         }
         // Every combination of answers.
@@ -192,10 +259,17 @@ pub(super) fn refine(policy: &Policy, case: &Case, at: Option<i64>, d: &mut Deci
                 k += 1;
             }
         }
-        let Some(first) = results.first() else { continue };
+        let Some(first) = results.first() else {
+            continue;
+        };
         for output in outputs {
-            let Some(v) = verdict_of(first, &output) else { continue };
-            if results.iter().all(|r| verdict_of(r, &output).as_deref() == Some(v.as_str())) {
+            let Some(v) = verdict_of(first, &output) else {
+                continue;
+            };
+            if results
+                .iter()
+                .all(|r| verdict_of(r, &output).as_deref() == Some(v.as_str()))
+            {
                 let mut reasons = Vec::new();
                 for r in &results {
                     merge_because(&mut reasons, &because_of(r, &output));
@@ -210,19 +284,38 @@ pub(super) fn refine(policy: &Policy, case: &Case, at: Option<i64>, d: &mut Deci
     }
     // Declaration order again, then the pending list without what is now settled.
     fn order(id: &str, names: impl Iterator<Item = String>) -> usize {
-        names.into_iter().position(|n| n == id).unwrap_or(usize::MAX)
+        names
+            .into_iter()
+            .position(|n| n == id)
+            .unwrap_or(usize::MAX)
     }
-    d.questions.sort_by_key(|q| order(&q.id, policy.questions.iter().map(|x| x.name.clone())));
-    d.ticket_fields.sort_by_key(|q| order(&q.id, policy.fields.iter().map(|x| x.name.clone())));
-    d.scripts.sort_by_key(|q| order(&q.id, policy.scripts.iter().map(|x| x.name.clone())));
-    d.deadlines.sort_by_key(|q| order(&q.id, policy.deadlines.iter().map(|x| x.name.clone())));
+    d.questions
+        .sort_by_key(|q| order(&q.id, policy.questions.iter().map(|x| x.name.clone())));
+    d.ticket_fields
+        .sort_by_key(|q| order(&q.id, policy.fields.iter().map(|x| x.name.clone())));
+    d.scripts
+        .sort_by_key(|q| order(&q.id, policy.scripts.iter().map(|x| x.name.clone())));
+    d.deadlines
+        .sort_by_key(|q| order(&q.id, policy.deadlines.iter().map(|x| x.name.clone())));
     let still: Vec<String> = undecided(d).into_iter().map(|(o, _)| o).collect();
     for p in &mut d.pending {
-        p.decides.retain(|o| o == "open" || still.contains(o));
+        p.decides
+            .retain(|o| o.starts_with("open.") || still.contains(o));
     }
     d.pending.retain(|p| !p.decides.is_empty());
-    let pos = |n: &str| policy.facts.iter().position(|f| f.name == n).unwrap_or(usize::MAX);
-    d.pending.sort_by(|a, b| b.decides.len().cmp(&a.decides.len()).then(pos(&a.fact).cmp(&pos(&b.fact))));
+    let pos = |n: &str| {
+        policy
+            .facts
+            .iter()
+            .position(|f| f.name == n)
+            .unwrap_or(usize::MAX)
+    };
+    d.pending.sort_by(|a, b| {
+        b.decides
+            .len()
+            .cmp(&a.decides.len())
+            .then(pos(&a.fact).cmp(&pos(&b.fact)))
+    });
     let needs_time = d.warnings.iter().any(|w| w.code == "W0104");
     d.complete = d.pending.is_empty() && !needs_time;
 }

@@ -40,8 +40,14 @@ fn text_of(policy: &Policy, v: &Value) -> String {
             .and_then(|e| e.variants.get(*i as usize))
             .map(|v| v.label.clone().unwrap_or_else(|| v.name.clone()))
             .unwrap_or_default(),
-        Value::Bool(true) => "ya".into(),
-        Value::Bool(false) => "tidak".into(),
+        Value::Bool(b) => {
+            let (yes, no) = match policy.meta.language.as_deref() {
+                Some("ru") => ("да", "нет"),
+                Some("en") => ("yes", "no"),
+                _ => ("ya", "tidak"),
+            };
+            (if *b { yes } else { no }).into()
+        }
         other => match json_value(policy, other) {
             J::String(s) => s,
             j => j.to_string(),

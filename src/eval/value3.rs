@@ -3,9 +3,14 @@
 use crate::value::Value;
 
 /// A set of fact slots (plus one extra bit for the evaluation time).
+///
+/// The first 64 slots live inline, so a policy with fewer than 64 facts never
+/// allocates for its dependency sets (they are built for every unknown value).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Deps {
-    bits: Vec<u64>,
+    first: u64,
+    /// Slots 64 and up: word `w` holds slots `64 * (w + 1)` ..
+    rest: Vec<u64>,
 }
 
 impl Deps {
@@ -17,39 +22,53 @@ impl Deps {
 
     pub fn insert(&mut self, i: usize) {
         let w = i / 64;
-        if self.bits.len() <= w {
-            self.bits.resize(w + 1, 0);
+        if w == 0 {
+            self.first |= 1 << i;
+            return;
         }
-        if let Some(word) = self.bits.get_mut(w) {
+        if self.rest.len() < w {
+            self.rest.resize(w, 0);
+        }
+        if let Some(word) = self.rest.get_mut(w - 1) {
             *word |= 1 << (i % 64);
         }
     }
 
     pub fn union(&mut self, other: &Deps) {
-        if self.bits.len() < other.bits.len() {
-            self.bits.resize(other.bits.len(), 0);
+        self.first |= other.first;
+        if self.rest.len() < other.rest.len() {
+            self.rest.resize(other.rest.len(), 0);
         }
-        for (a, b) in self.bits.iter_mut().zip(&other.bits) {
+        for (a, b) in self.rest.iter_mut().zip(&other.rest) {
             *a |= *b;
         }
     }
 
+    fn word(&self, w: usize) -> u64 {
+        if w == 0 {
+            self.first
+        } else {
+            self.rest.get(w - 1).copied().unwrap_or(0)
+        }
+    }
+
     pub fn contains(&self, i: usize) -> bool {
-        self.bits
-            .get(i / 64)
-            .is_some_and(|w| w & (1 << (i % 64)) != 0)
+        self.word(i / 64) & (1 << (i % 64)) != 0
     }
 
     pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
-        self.bits.iter().enumerate().flat_map(|(w, bits)| {
-            (0..64)
-                .filter(move |b| bits & (1u64 << b) != 0)
-                .map(move |b| w * 64 + b)
-        })
+        std::iter::once(self.first)
+            .chain(self.rest.iter().copied())
+            .enumerate()
+            .flat_map(|(w, bits)| {
+                (0..64)
+                    .filter(move |b| bits & (1u64 << b) != 0)
+                    .map(move |b| w * 64 + b)
+            })
     }
 
     pub fn is_empty(&self) -> bool {
-        self.bits.iter().all(|w| *w == 0)
+        self.first == 0 && self.rest.iter().all(|w| *w == 0)
     }
 }
 
@@ -122,5 +141,26 @@ pub fn not(a: V) -> V {
     match a {
         V::Known(Value::Bool(b)) => V::Known(Value::Bool(!b)),
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Deps;
+
+    #[test]
+    fn deps_inline_and_spilled() {
+        let mut d = Deps::one(3);
+        d.insert(63);
+        assert!(d.contains(3) && d.contains(63) && !d.contains(4) && !d.contains(64));
+        let mut e = Deps::one(64);
+        e.insert(200);
+        d.union(&e);
+        assert_eq!(d.iter().collect::<Vec<_>>(), vec![3, 63, 64, 200]);
+        assert!(d.contains(200) && !d.contains(199) && !d.contains(1000));
+        assert!(Deps::default().is_empty() && !d.is_empty());
+        let mut f = Deps::default();
+        f.union(&Deps::one(130));
+        assert_eq!(f.iter().collect::<Vec<_>>(), vec![130]);
     }
 }

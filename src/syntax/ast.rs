@@ -162,6 +162,8 @@ pub struct ActionDecl {
     pub name: Ident,
     pub text: Text,
     pub default: Option<(Verdict, Span)>,
+    /// `must decide`: the analysis reports cases no rule decides.
+    pub must_decide: Option<Span>,
     pub span: Span,
 }
 
@@ -187,6 +189,8 @@ pub struct OutcomeDecl {
     pub ty: TypeRef,
     pub label: Text,
     pub default: Option<Expr>,
+    /// `must decide`: the analysis reports cases no rule decides.
+    pub must_decide: Option<Span>,
     pub span: Span,
 }
 

@@ -96,8 +96,8 @@ impl SyntaxError {
                 .primary(*span, "invalid date, time or offset")
                 .help("write a date and time as `2025-04-29T10:30`, optionally with an offset: `2025-04-29T10:30+07:00`"),
             SyntaxError::NumberTooLarge { span } => Diagnostic::error("E0007", "this number is too large")
-                .primary(*span, "numbers must lie between -9223372036854775808 and 9223372036854775807")
-                .help("check for a missing separator or a number pasted twice"),
+                .primary(*span, "whole numbers can have at most 18 digits")
+                .help("phone and internet numbers belong in a `text` fact, written in quotes: \"081200000001\""),
             SyntaxError::TooLarge { limit } => Diagnostic::error("E0008", format!("the policy file is larger than {limit} bytes"))
                 .help("split the SOP into several policy files"),
             SyntaxError::TooDeep { span, limit } => Diagnostic::error("E0009", format!("brackets are nested more than {limit} deep"))
@@ -105,7 +105,7 @@ impl SyntaxError {
                 .help("give parts of the condition a name with `let` and use the names"),
             SyntaxError::ReservedWord { span, word } => Diagnostic::error("E0010", format!("`{word}` is a reserved word and cannot be used as a name"))
                 .primary(*span, "reserved word")
-                .help(format!("choose another name, e.g. `{word}_1` or a more specific word")),
+                .help(format!("choose a more specific name, e.g. `is_{word}` or `{word}_status`")),
             SyntaxError::CurlyQuote { span } => Diagnostic::error("E0011", "curly quotes do not start or end a text")
                 .primary(*span, "this is a typographic quote")
                 .help("use straight double quotes `\"…\"`; word processors replace them with curly ones when you copy from a document"),

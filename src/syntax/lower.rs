@@ -15,8 +15,38 @@ pub(super) struct Lowerer<'s> {
     pub errors: Vec<SyntaxError>,
 }
 
+/// The span of a pair without the blanks and comments pest lets it end with,
+/// so that underlines stop at the last character written.
 pub(super) fn span(p: &P) -> Span {
-    Span::from_pest(p.as_span())
+    let s = p.as_span();
+    Span::new(s.start(), s.start() + significant_len(s.as_str()))
+}
+
+fn significant_len(text: &str) -> usize {
+    let mut end = text.trim_end().len();
+    loop {
+        let body = text.get(..end).unwrap_or("");
+        let line_start = body.rfind('\n').map_or(0, |i| i + 1);
+        let mut in_string = false;
+        let mut escaped = false;
+        let mut comment = None;
+        for (i, c) in body.get(line_start..).unwrap_or("").char_indices() {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' if in_string => escaped = true,
+                '"' => in_string = !in_string,
+                '#' if !in_string => {
+                    comment = Some(line_start + i);
+                    break;
+                }
+                _ => {}
+            }
+        }
+        match comment {
+            Some(c) if c > 0 => end = text.get(..c).unwrap_or("").trim_end().len(),
+            _ => return end.max(usize::from(!text.is_empty())),
+        }
+    }
 }
 
 /// The next child, or an internal error naming what was missing.
@@ -396,10 +426,12 @@ impl<'s> Lowerer<'s> {
     fn action_decl(&mut self, p: P) -> R<ActionDecl> {
         let sp = span(&p);
         let (mut name, mut text, mut default) = (None, None, None);
+        let mut must_decide = None;
         for c in p.into_inner() {
             match c.as_rule() {
                 Rule::ident => name = Some(self.ident(c)),
                 Rule::text => text = Some(self.text(c)),
+                Rule::must_decide => must_decide = Some(span(&c)),
                 Rule::action_default => {
                     let dsp = span(&c);
                     if let Some(v) = c.into_inner().find(|x| x.as_rule() == Rule::verdict) {
@@ -419,6 +451,7 @@ impl<'s> Lowerer<'s> {
                 what: "the action text",
             })?,
             default,
+            must_decide,
             span: sp,
         })
     }
@@ -485,11 +518,13 @@ impl<'s> Lowerer<'s> {
     fn outcome_decl(&mut self, p: P) -> R<OutcomeDecl> {
         let sp = span(&p);
         let (mut name, mut ty, mut label, mut default) = (None, None, None, None);
+        let mut must_decide = None;
         for c in p.into_inner() {
             match c.as_rule() {
                 Rule::ident => name = Some(self.ident(c)),
                 Rule::type_ref => ty = Some(self.type_ref(c)?),
                 Rule::text => label = Some(self.text(c)),
+                Rule::must_decide => must_decide = Some(span(&c)),
                 Rule::outcome_default => {
                     if let Some(e) = c.into_inner().find(|x| x.as_rule() == Rule::expr) {
                         default = Some(self.expr(e)?);
@@ -512,6 +547,7 @@ impl<'s> Lowerer<'s> {
                 what: "the outcome label",
             })?,
             default,
+            must_decide,
             span: sp,
         })
     }

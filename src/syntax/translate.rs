@@ -40,7 +40,13 @@ pub fn translate(source: &str, offset: usize, error: &Error<Rule>) -> SyntaxErro
             word: found_word,
         };
     }
-    if positives.contains(&Rule::header) {
+    if positives.contains(&Rule::header)
+        || (positives.contains(&Rule::kw_policy)
+            && source.get(..pos).is_some_and(|b| {
+                b.lines()
+                    .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+            }))
+    {
         return SyntaxError::MissingHeader { span };
     }
 
@@ -235,6 +241,7 @@ fn phrase(r: Rule) -> Option<String> {
         Rule::enum_variant => "a value name",
         Rule::fact_ask => "`ask`",
         Rule::must_be_correct => "`must be correct`",
+        Rule::must_decide => "`must decide`",
         Rule::action_default | Rule::outcome_default => "`default`",
         Rule::script_limit => "`max N characters`",
         Rule::quote_clause => "`quote`",
@@ -287,6 +294,8 @@ fn phrase(r: Rule) -> Option<String> {
         Rule::kw_be => "`be`",
         Rule::kw_correct => "`correct`",
         Rule::header => "`policy`",
+        Rule::kw_working | Rule::WS => return None,
+        Rule::item_only => "a declaration (`rule`, `question`, `action`, `example`, …)",
         other => {
             let name = format!("{other:?}");
             return name.strip_prefix("kw_").map(|w| format!("`{w}`"));

@@ -1,0 +1,54 @@
+//! A small driver for profilers (callgrind, perf): end-to-end evaluation of the shipped
+//! `dm_verification` cases, JSON text in, compact Decision JSON out, N rounds.
+//!
+//! ```sh
+//! cargo build --release --example eval_profile
+//! valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.out target/release/examples/eval_profile 300
+//! callgrind_annotate --inclusive=yes /tmp/cg.out | head -60
+//! ```
+
+use std::path::Path;
+
+fn main() {
+    let rounds: usize = std::env::args()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1000);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let source = std::fs::read_to_string(root.join("policies/dm_verification.pol"))
+        .unwrap_or_else(|e| panic!("cannot read the policy: {e}"));
+    let policy = match pol::compile(&source, "policies/dm_verification.pol") {
+        Ok(c) => c.policy,
+        Err(d) => panic!("the policy has errors: {d:?}"),
+    };
+    let mut cases = Vec::new();
+    let dir = root.join("policies/cases/dm_verification");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    files.sort();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap_or_default();
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
+            cases.push(v.to_string());
+        }
+    }
+    let at = policy.parse_at("2025-05-02T10:00+07:00");
+    let mut out = Vec::with_capacity(1 << 16);
+    let (mut bytes, mut failed) = (0usize, 0usize);
+    for _ in 0..rounds {
+        for c in &cases {
+            out.clear();
+            if !pol::cli::batch::evaluate_line(&policy, at, c.as_bytes(), 1, &mut out) {
+                failed += 1;
+            }
+            bytes += out.len();
+        }
+    }
+    println!(
+        "{} evaluations, {} bytes of Decision JSON, {failed} failed",
+        rounds * cases.len(),
+        bytes
+    );
+}
