@@ -412,7 +412,18 @@ impl<'a> Checker<'a> {
         let mut candidates: Vec<String> =
             Type::BUILTIN_NAMES.iter().map(|s| s.to_string()).collect();
         candidates.extend(self.enums.iter().map(|e| e.name.clone()));
-        let suggestion = did_you_mean(&id.name, candidates.iter().map(String::as_str));
+        // Words from other languages' type names.
+        let synonym = match id.name.to_lowercase().as_str() {
+            "number" | "integer" | "whole" | "count" => Some("int"),
+            "money" | "float" | "double" | "amount" => Some("decimal"),
+            "string" | "str" => Some("text"),
+            "boolean" | "yesno" => Some("bool"),
+            "timestamp" => Some("datetime"),
+            _ => None,
+        };
+        let suggestion = synonym
+            .map(String::from)
+            .or_else(|| did_you_mean(&id.name, candidates.iter().map(String::as_str)));
         self.err(CheckError::UnknownType {
             span: id.span,
             name: id.name.clone(),

@@ -106,8 +106,14 @@ fn prescan(source: &str) -> Result<Scan, Vec<SyntaxError>> {
                 match closed {
                     Some(end) => strings.push((i, end)),
                     None => {
+                        // A quote lost earlier makes every later text start at a closing quote: blame the
+                        // first text that runs over a line starting a declaration.
+                        let culprit = strings
+                            .iter()
+                            .find(|(s, e)| source.get(*s..*e).is_some_and(runs_into_declaration))
+                            .map_or(i, |(s, _)| *s);
                         errors.push(SyntaxError::UnterminatedText {
-                            span: Span::new(i, i + 1),
+                            span: Span::new(culprit, culprit + 1),
                         });
                         break;
                     }
@@ -178,6 +184,18 @@ fn prescan(source: &str) -> Result<Scan, Vec<SyntaxError>> {
     } else {
         Err(errors)
     }
+}
+
+/// Whether a text spans a line that starts with a declaration keyword.
+fn runs_into_declaration(text: &str) -> bool {
+    text.lines().skip(1).any(|l| {
+        let w: String = l
+            .trim_start()
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        ITEM_WORDS.contains(&w.as_str()) && l.trim_start().len() > w.len()
+    })
 }
 
 const ITEM_WORDS: &[&str] = &[
