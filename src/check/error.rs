@@ -279,6 +279,10 @@ pub enum CheckError {
         span: Span,
         name: String,
     },
+    TableIncomplete {
+        span: Span,
+        example: String,
+    },
     TableGap {
         span: Span,
         example: String,
@@ -503,6 +507,10 @@ impl CheckError {
             MixedScript { span, name } => Diagnostic::warning("W0008", format!("the name `{name}` mixes Latin and Cyrillic letters"))
                 .primary(*span, "letters that look alike")
                 .help("retype the name in one alphabet; letters such as `а` and `a` look the same but differ"),
+            TableIncomplete { span, example } => Diagnostic::error("E0314", "this table is declared `complete`, but no row applies to some cases")
+                .primary(*span, "a case without a row")
+                .note(format!("for example: {example}"))
+                .help("add a row for these cases; with `hit first`, a last row of `-` in every condition column catches the rest"),
             TableGap { span, example } => Diagnostic::warning("W0009", "no row of this table applies to some cases")
                 .primary(*span, "incomplete table")
                 .note(format!("for example: {example}"))

@@ -359,10 +359,17 @@ impl Checker<'_> {
             });
             if !covered {
                 let example = self.describe_point(t, &points, &idx);
-                self.err(CheckError::TableGap {
-                    span: t.name.span,
-                    example,
-                });
+                if t.complete {
+                    self.err(CheckError::TableIncomplete {
+                        span: t.name.span,
+                        example,
+                    });
+                } else {
+                    self.err(CheckError::TableGap {
+                        span: t.name.span,
+                        example,
+                    });
+                }
                 return;
             }
             let mut c = 0;

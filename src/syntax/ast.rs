@@ -264,6 +264,8 @@ pub struct TableDecl {
     pub overrides: Vec<Ident>,
     pub quote: Option<Text>,
     pub hit: Option<Ident>,
+    /// `hit … complete`: a case no row covers is an error, not a warning.
+    pub complete: bool,
     pub when: Option<Expr>,
     pub valid: Option<Validity>,
     pub inputs: Vec<Ident>,

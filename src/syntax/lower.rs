@@ -764,6 +764,7 @@ impl<'s> Lowerer<'s> {
             overrides: Vec::new(),
             quote: None,
             hit: None,
+            complete: false,
             when: None,
             valid: None,
             inputs: Vec::new(),
@@ -778,8 +779,10 @@ impl<'s> Lowerer<'s> {
                 Rule::overrides => t.overrides = self.idents(c),
                 Rule::quote_clause => t.quote = join_quotes(t.quote.take(), self.quote(c)),
                 Rule::hit_clause => {
-                    t.hit = c
-                        .into_inner()
+                    let parts: Vec<P> = c.into_inner().collect();
+                    t.complete = parts.iter().any(|x| x.as_rule() == Rule::kw_complete);
+                    t.hit = parts
+                        .into_iter()
                         .find(|x| x.as_rule() == Rule::ident)
                         .map(|i| self.ident(i))
                 }
