@@ -23,7 +23,8 @@ fn pol_stdin(args: &[&str], input: &str) -> Output {
         .take()
         .unwrap()
         .write_all(input.as_bytes())
-        .unwrap();
+        // The program may exit before reading all of its input (e.g. a broken policy): that is fine.
+        .ok();
     child.wait_with_output().unwrap()
 }
 
