@@ -335,7 +335,7 @@ fn ask_in_a_terminal() {
         String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", &session]).stdout).into_owned()
     };
     let wait_for = |text: &str| {
-        for _ in 0..100 {
+        for _ in 0..300 {
             if screen().contains(text) {
                 return;
             }
@@ -449,7 +449,7 @@ fn ask_in_a_terminal_on_shipped_policies() {
     {
         let session = format!("pol-ask-shipped-{}-{k}", std::process::id());
         let bin = env!("CARGO_BIN_EXE_pol");
-        let cmd = format!("{bin} ask {policy} --at 2025-05-02T10:00+07:00; sleep 30");
+        let cmd = format!("{bin} ask {policy} --at 2025-05-02T10:00+07:00; sleep 90");
         let tmux = |args: &[&str]| {
             Command::new("tmux")
                 .args(args)
@@ -474,7 +474,7 @@ fn ask_in_a_terminal_on_shipped_policies() {
             &cmd,
         ]);
         let mut done = false;
-        for _ in 0..200 {
+        for _ in 0..600 {
             let s = screen();
             if s.contains("(complete: nothing more to ask)") {
                 done = true;
