@@ -1,31 +1,15 @@
 //! The real `pol` binary: exit codes, JSON shapes, closing lines.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod common;
+
+use common::pol_stdin;
+use std::process::{Command, Output};
 
 fn pol(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_pol"))
         .args(args)
         .output()
         .unwrap()
-}
-
-fn pol_stdin(args: &[&str], input: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pol"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        // The program may exit before reading all of its input (e.g. a broken policy): that is fine.
-        .ok();
-    child.wait_with_output().unwrap()
 }
 
 fn text(b: &[u8]) -> String {

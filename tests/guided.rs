@@ -1,10 +1,11 @@
 //! Guided calls: partial cases, the next question, and `pol ask`.
 
+mod common;
+
 use pol::types::Type;
 use pol::{Decision, Policy};
 use serde_json::{json, Map, Value as J};
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 fn shipped() -> Vec<(String, Policy)> {
     let mut out = Vec::new();
@@ -233,21 +234,7 @@ example "e" { given { a: true } expect { x required; complete } }
 }
 
 fn ask_piped(args: &[&str], input: &str) -> (i32, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pol"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        // The program may exit before reading all of its input (e.g. a broken policy): that is fine.
-        .ok();
-    let out = child.wait_with_output().unwrap();
+    let out = common::pol_stdin(args, input);
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
