@@ -1,6 +1,9 @@
 //! `pol eval POLICY --batch FILE.jsonl` through the real binary: one output line per
 //! input line, in order, error records for bad lines, exit codes, flat memory.
 
+mod common;
+
+use common::pol_stdin;
 use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -14,23 +17,6 @@ fn pol(args: &[&str]) -> Output {
         .args(args)
         .output()
         .unwrap()
-}
-
-fn pol_stdin(args: &[&str], input: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pol"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_vec();
-    let feeder = std::thread::spawn(move || stdin.write_all(&input));
-    let out = child.wait_with_output().unwrap();
-    // A child that stops early (a usage error) closes its input: the write may fail.
-    let _ = feeder.join().unwrap();
-    out
 }
 
 /// A fresh scratch folder under the target directory.
