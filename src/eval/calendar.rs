@@ -15,15 +15,7 @@ pub fn add_working(cal: &Calendar, start: i64, duration: i64) -> i64 {
     for _ in 0..MAX_DAYS {
         let day = local.div_euclid(SECONDS_PER_DAY);
         let secs = local.rem_euclid(SECONDS_PER_DAY);
-        let weekday = crate::time::weekday(day as i32) as usize;
-        let closed = cal.closed.binary_search(&(day as i32)).is_ok();
-        let hours = if closed {
-            None
-        } else {
-            cal.open.get(weekday - 1).copied().flatten()
-        };
-        if let Some((open, close)) = hours {
-            let (open, close) = (i64::from(open), i64::from(close));
+        if let Some((open, close)) = hours_of(cal, day) {
             let from = secs.max(open);
             if from < close {
                 let available = close - from;
