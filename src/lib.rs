@@ -68,6 +68,20 @@ impl Policy {
         Ok(evaluate(self, &case, at))
     }
 
+    /// Decodes a case record and appends its Decision, as compact JSON, to `out`:
+    /// the same text as `serde_json::to_writer(&policy.evaluate_json(..)?)`, made
+    /// without building a [`Decision`]. On error nothing is appended.
+    pub fn evaluate_json_into(
+        &self,
+        case_json: &str,
+        at: Option<i64>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), CaseError> {
+        let case = decode_case(self, case_json)?;
+        eval::evaluate_to_json(self, &case, at, out);
+        Ok(())
+    }
+
     /// Reads an evaluation time: RFC 3339, a date-time without offset (in the
     /// policy's calendar zone), or a date (its start).
     pub fn parse_at(&self, text: &str) -> Option<i64> {

@@ -23,6 +23,16 @@ pub struct Policy {
     pub calendar: Calendar,
     pub rules: Vec<RuleDef>,
     pub examples: Vec<ExampleDef>,
+    /// The policy's constant Decision JSON pieces, made on first use.
+    pub json: std::sync::OnceLock<crate::eval::json_out::Fragments>,
+}
+
+impl Policy {
+    /// The constant pieces of this policy's Decision JSON, escaped once.
+    pub fn fragments(&self) -> &crate::eval::json_out::Fragments {
+        self.json
+            .get_or_init(|| crate::eval::json_out::Fragments::new(self))
+    }
 }
 
 #[derive(Debug, Clone, Default)]

@@ -177,24 +177,10 @@ pub fn evaluate_line(
             return false;
         }
     };
-    match policy.evaluate_json(text, at) {
-        Ok(decision) => {
-            let mark = out.len();
-            if serde_json::to_writer(&mut *out, &decision).is_ok() {
-                out.push(b'\n');
-                true
-            } else {
-                out.truncate(mark);
-                let err = CaseError {
-                    code: "E0601",
-                    path: "$".into(),
-                    expected: "a Decision".into(),
-                    found: "a Decision that cannot be written as JSON".into(),
-                    message: "the Decision cannot be written as JSON".into(),
-                };
-                write_error(out, number, &err);
-                false
-            }
+    match policy.evaluate_json_into(text, at, out) {
+        Ok(()) => {
+            out.push(b'\n');
+            true
         }
         Err(e) => {
             write_error(out, number, &e);

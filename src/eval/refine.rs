@@ -2,8 +2,12 @@
 //! possible answer to the missing facts would decide the same way (e.g. an
 //! exception whose effect equals the rule it overrides), are settled by trying
 //! every answer. Only facts with a few possible values (yes/no, enums) are tried.
+//!
+//! The comparison works on [`Outputs`] (indices and statuses): no names, texts or
+//! reasons are made for the tried answers.
 
-use super::decision::*;
+use super::outputs::{sort_pending, ItemV, OutputRef, Outputs};
+use super::value3::Deps;
 use super::{evaluate_base, Case, FactValue};
 use crate::check::ir::Policy;
 use crate::types::Type;
@@ -24,192 +28,147 @@ fn domain(policy: &Policy, ty: &Type) -> Option<Vec<Value>> {
     }
 }
 
-/// An output's identity and its waiting list.
-fn undecided(d: &Decision) -> Vec<(String, Vec<String>)> {
+/// The outputs still undecided because of pending facts, with what they wait on.
+fn undecided<'a>(o: &'a Outputs) -> Vec<(OutputRef, &'a Deps)> {
     let mut v = Vec::new();
-    for a in d.actions.iter().filter(|a| a.reason == Some("pending")) {
-        v.push((format!("actions.{}", a.id), a.waiting_on.clone()));
+    for (i, a) in o.actions.iter().enumerate() {
+        if let (Some("pending"), Some(d)) = (a.reason, &a.deps) {
+            v.push((OutputRef::Action(i as u32), d));
+        }
     }
-    for q in d.questions.iter().filter(|q| q.status == "undecided") {
-        v.push((format!("questions.{}", q.id), q.waiting_on.clone()));
+    let items = |list: &'a [ItemV], make: fn(u32) -> OutputRef, v: &mut Vec<_>| {
+        for x in list.iter().filter(|x| x.status == "undecided") {
+            if let Some(d) = &x.deps {
+                v.push((make(x.index), d));
+            }
+        }
+    };
+    items(&o.questions, OutputRef::Question, &mut v);
+    items(&o.fields, OutputRef::Field, &mut v);
+    items(&o.scripts, OutputRef::Script, &mut v);
+    for (i, x) in o.outcomes.iter().enumerate() {
+        if let (Some("pending"), Some(d)) = (x.reason, &x.deps) {
+            v.push((OutputRef::Outcome(i as u32), d));
+        }
     }
-    for f in d.ticket_fields.iter().filter(|f| f.status == "undecided") {
-        v.push((format!("ticket_fields.{}", f.id), f.waiting_on.clone()));
-    }
-    for s in d.scripts.iter().filter(|s| s.status == "undecided") {
-        v.push((format!("scripts.{}", s.id), s.waiting_on.clone()));
-    }
-    for o in d
-        .outcome_details
-        .iter()
-        .filter(|o| o.reason == Some("pending"))
-    {
-        v.push((format!("outcomes.{}", o.id), o.waiting_on.clone()));
-    }
-    for dl in d.deadlines.iter().filter(|x| x.status == "undecided") {
-        v.push((format!("deadlines.{}", dl.id), dl.waiting_on.clone()));
-    }
+    items(&o.deadlines, OutputRef::Deadline, &mut v);
     v
 }
 
-/// How an output reads in one Decision, for comparison; `None` = undecided.
-fn verdict_of(d: &Decision, output: &str) -> Option<String> {
-    let (kind, id) = output.split_once('.')?;
-    match kind {
-        "actions" => d
+/// How one output reads, for comparison across answers; `None` = undecided.
+#[derive(PartialEq)]
+enum Reading<'a> {
+    Absent,
+    Ask,
+    Verdict(&'static str, Option<&'static str>),
+    Required(Option<&'a Value>),
+    Say(&'a str),
+    Outcome(&'static str, Option<&'a Value>),
+    Due(Option<i64>),
+}
+
+fn find(list: &[ItemV], i: u32) -> Option<&ItemV> {
+    list.iter().find(|x| x.index == i)
+}
+
+fn reading<'a>(o: &'a Outputs, r: OutputRef) -> Option<Reading<'a>> {
+    match r {
+        OutputRef::Action(i) => o
             .actions
-            .iter()
-            .find(|a| a.id == id)
+            .get(i as usize)
             .filter(|a| a.reason != Some("pending"))
-            .map(|a| format!("{}{:?}", a.verdict, a.reason)),
-        "questions" => match d.questions.iter().find(|q| q.id == id) {
-            None => Some("absent".into()),
-            Some(q) if q.status == "ask" => Some("ask".into()),
+            .map(|a| Reading::Verdict(a.verdict, a.reason)),
+        OutputRef::Question(i) => match find(&o.questions, i) {
+            None => Some(Reading::Absent),
+            Some(q) if q.status == "ask" => Some(Reading::Ask),
             Some(_) => None,
         },
-        "ticket_fields" => match d.ticket_fields.iter().find(|f| f.id == id) {
-            None => Some("absent".into()),
-            Some(f) if f.status == "required" => Some(format!("required {:?}", f.value)),
+        OutputRef::Field(i) => match find(&o.fields, i) {
+            None => Some(Reading::Absent),
+            Some(f) if f.status == "required" => Some(Reading::Required(f.value.as_ref())),
             Some(_) => None,
         },
-        "scripts" => match d.scripts.iter().find(|s| s.id == id) {
-            None => Some("absent".into()),
-            Some(s) if s.status == "say" => Some(format!("say {}", s.text)),
+        OutputRef::Script(i) => match find(&o.scripts, i) {
+            None => Some(Reading::Absent),
+            Some(s) if s.status == "say" => Some(Reading::Say(&s.text)),
             Some(_) => None,
         },
-        "outcomes" => d
-            .outcome_details
-            .iter()
-            .find(|o| o.id == id)
-            .filter(|o| o.reason != Some("pending"))
-            .map(|o| format!("{} {:?}", o.status, o.value)),
-        "deadlines" => match d.deadlines.iter().find(|x| x.id == id) {
-            None => Some("absent".into()),
-            Some(x) if x.status == "set" => Some(format!("{:?}", x.due)),
+        OutputRef::Outcome(i) => o
+            .outcomes
+            .get(i as usize)
+            .filter(|x| x.reason != Some("pending"))
+            .map(|x| Reading::Outcome(x.status, x.value.as_ref())),
+        OutputRef::Deadline(i) => match find(&o.deadlines, i) {
+            None => Some(Reading::Absent),
+            Some(x) if x.status == "set" => Some(Reading::Due(x.due)),
             Some(_) => None,
         },
-        _ => None,
+        OutputRef::Open(_) => None,
     }
 }
 
-fn merge_because(into: &mut Vec<Because>, from: &[Because]) {
-    for b in from {
-        if !into.contains(b) {
-            into.push(b.clone());
-        }
-    }
-}
-
-/// Replaces the output in `d` by its settled form from `settled` (one completion),
-/// with the reasons of every completion.
-fn adopt(d: &mut Decision, settled: &Decision, output: &str, reasons: Vec<Because>) {
-    let Some((kind, id)) = output.split_once('.') else {
-        return;
+fn rules_of(o: &Outputs, r: OutputRef) -> Vec<u32> {
+    let rules = match r {
+        OutputRef::Action(i) => o.actions.get(i as usize).map(|a| &a.rules),
+        OutputRef::Question(i) => find(&o.questions, i).map(|x| &x.rules),
+        OutputRef::Field(i) => find(&o.fields, i).map(|x| &x.rules),
+        OutputRef::Script(i) => find(&o.scripts, i).map(|x| &x.rules),
+        OutputRef::Outcome(i) => o.outcomes.get(i as usize).map(|x| &x.rules),
+        OutputRef::Deadline(i) => find(&o.deadlines, i).map(|x| &x.rules),
+        OutputRef::Open(_) => None,
     };
-    match kind {
-        "actions" => {
+    rules.cloned().unwrap_or_default()
+}
+
+fn adopt_item(list: &mut Vec<ItemV>, from: &[ItemV], i: u32, rules: Vec<u32>) {
+    list.retain(|x| x.index != i);
+    if let Some(new) = find(from, i) {
+        list.push(ItemV {
+            rules,
+            ..new.clone()
+        });
+    }
+}
+
+/// Replaces one output in `o` by its settled form in `settled`, with the reasons
+/// of every answer.
+fn adopt(o: &mut Outputs, settled: &Outputs, r: OutputRef, rules: Vec<u32>) {
+    match r {
+        OutputRef::Action(i) => {
             if let (Some(slot), Some(new)) = (
-                d.actions.iter_mut().find(|a| a.id == id),
-                settled.actions.iter().find(|a| a.id == id),
+                o.actions.get_mut(i as usize),
+                settled.actions.get(i as usize),
             ) {
-                *slot = ActionOut {
-                    because: reasons,
-                    ..new.clone()
-                };
+                *slot = new.clone();
+                slot.rules = rules;
             }
         }
-        "questions" => {
-            d.questions.retain(|q| q.id != id);
-            if let Some(new) = settled.questions.iter().find(|q| q.id == id) {
-                d.questions.push(QuestionOut {
-                    because: reasons,
-                    ..new.clone()
-                });
-            }
-        }
-        "ticket_fields" => {
-            d.ticket_fields.retain(|f| f.id != id);
-            if let Some(new) = settled.ticket_fields.iter().find(|f| f.id == id) {
-                d.ticket_fields.push(FieldOut {
-                    because: reasons,
-                    ..new.clone()
-                });
-            }
-        }
-        "scripts" => {
-            d.scripts.retain(|s| s.id != id);
-            if let Some(new) = settled.scripts.iter().find(|s| s.id == id) {
-                d.scripts.push(ScriptOut {
-                    because: reasons,
-                    ..new.clone()
-                });
-            }
-        }
-        "outcomes" => {
+        OutputRef::Outcome(i) => {
             if let (Some(slot), Some(new)) = (
-                d.outcome_details.iter_mut().find(|o| o.id == id),
-                settled.outcome_details.iter().find(|o| o.id == id),
+                o.outcomes.get_mut(i as usize),
+                settled.outcomes.get(i as usize),
             ) {
-                *slot = OutcomeOut {
-                    because: reasons,
-                    ..new.clone()
-                };
-                if let Some(v) = &new.value {
-                    d.outcomes.insert(id.to_string(), v.clone());
-                }
+                *slot = new.clone();
+                slot.rules = rules;
             }
         }
-        "deadlines" => {
-            d.deadlines.retain(|x| x.id != id);
-            if let Some(new) = settled.deadlines.iter().find(|x| x.id == id) {
-                d.deadlines.push(DeadlineOut {
-                    because: reasons,
-                    ..new.clone()
-                });
-            }
-        }
-        _ => {}
+        OutputRef::Question(i) => adopt_item(&mut o.questions, &settled.questions, i, rules),
+        OutputRef::Field(i) => adopt_item(&mut o.fields, &settled.fields, i, rules),
+        OutputRef::Script(i) => adopt_item(&mut o.scripts, &settled.scripts, i, rules),
+        OutputRef::Deadline(i) => adopt_item(&mut o.deadlines, &settled.deadlines, i, rules),
+        OutputRef::Open(_) => {}
     }
 }
 
-fn because_of(d: &Decision, output: &str) -> Vec<Because> {
-    let Some((kind, id)) = output.split_once('.') else {
-        return Vec::new();
-    };
-    let b = match kind {
-        "actions" => d.actions.iter().find(|a| a.id == id).map(|a| &a.because),
-        "questions" => d.questions.iter().find(|a| a.id == id).map(|a| &a.because),
-        "ticket_fields" => d
-            .ticket_fields
-            .iter()
-            .find(|a| a.id == id)
-            .map(|a| &a.because),
-        "scripts" => d.scripts.iter().find(|a| a.id == id).map(|a| &a.because),
-        "outcomes" => d
-            .outcome_details
-            .iter()
-            .find(|a| a.id == id)
-            .map(|a| &a.because),
-        "deadlines" => d.deadlines.iter().find(|a| a.id == id).map(|a| &a.because),
-        _ => None,
-    };
-    b.cloned().unwrap_or_default()
-}
-
-pub(super) fn refine(policy: &Policy, case: &Case, at: Option<i64>, d: &mut Decision) {
-    let open = undecided(d);
-    if open.is_empty() {
-        return;
-    }
+pub(super) fn refine(policy: &Policy, case: &Case, at: Option<i64>, o: &mut Outputs) {
     // Group the outputs by the set of missing facts they wait on.
-    let mut groups: BTreeMap<Vec<usize>, Vec<String>> = BTreeMap::new();
-    for (output, waiting) in open {
-        let facts: Option<Vec<usize>> = waiting
-            .iter()
-            .map(|n| policy.facts.iter().position(|f| f.name == *n))
-            .collect();
-        let Some(mut facts) = facts else { continue };
-        facts.sort_unstable();
+    let mut groups: BTreeMap<Vec<usize>, Vec<OutputRef>> = BTreeMap::new();
+    for (output, deps) in undecided(o) {
+        let facts: Vec<usize> = deps.iter().collect();
+        // Outputs that wait on the evaluation time are not tried.
+        if facts.iter().any(|f| *f >= policy.facts.len()) {
+            continue;
+        }
         groups.entry(facts).or_default().push(output);
     }
     let mut settled_any = false;
@@ -238,10 +197,10 @@ pub(super) fn refine(policy: &Policy, case: &Case, at: Option<i64>, d: &mut Deci
             continue;
         }
         // Every combination of answers.
-        let mut results: Vec<Decision> = Vec::new();
+        let mut c = case.clone();
+        let mut results: Vec<Outputs> = Vec::new();
         let mut idx = vec![0usize; facts.len()];
         'all: loop {
-            let mut c = case.clone();
             for ((f, dom), i) in facts.iter().zip(&domains).zip(&idx) {
                 if let (Some(slot), Some(v)) = (c.slots.get_mut(*f), dom.get(*i)) {
                     *slot = FactValue::Known(v.clone());
@@ -263,18 +222,22 @@ pub(super) fn refine(policy: &Policy, case: &Case, at: Option<i64>, d: &mut Deci
             continue;
         };
         for output in outputs {
-            let Some(v) = verdict_of(first, &output) else {
+            let Some(v) = reading(first, output) else {
                 continue;
             };
             if results
                 .iter()
-                .all(|r| verdict_of(r, &output).as_deref() == Some(v.as_str()))
+                .all(|r| reading(r, output).as_ref() == Some(&v))
             {
-                let mut reasons = Vec::new();
+                let mut rules: Vec<u32> = Vec::new();
                 for r in &results {
-                    merge_because(&mut reasons, &because_of(r, &output));
+                    for rule in rules_of(r, output) {
+                        if !rules.contains(&rule) {
+                            rules.push(rule);
+                        }
+                    }
                 }
-                adopt(d, first, &output, reasons);
+                adopt(o, first, output, rules);
                 settled_any = true;
             }
         }
@@ -283,39 +246,16 @@ pub(super) fn refine(policy: &Policy, case: &Case, at: Option<i64>, d: &mut Deci
         return;
     }
     // Declaration order again, then the pending list without what is now settled.
-    fn order(id: &str, names: impl Iterator<Item = String>) -> usize {
-        names
-            .into_iter()
-            .position(|n| n == id)
-            .unwrap_or(usize::MAX)
-    }
-    d.questions
-        .sort_by_key(|q| order(&q.id, policy.questions.iter().map(|x| x.name.clone())));
-    d.ticket_fields
-        .sort_by_key(|q| order(&q.id, policy.fields.iter().map(|x| x.name.clone())));
-    d.scripts
-        .sort_by_key(|q| order(&q.id, policy.scripts.iter().map(|x| x.name.clone())));
-    d.deadlines
-        .sort_by_key(|q| order(&q.id, policy.deadlines.iter().map(|x| x.name.clone())));
-    let still: Vec<String> = undecided(d).into_iter().map(|(o, _)| o).collect();
-    for p in &mut d.pending {
+    o.questions.sort_by_key(|x| x.index);
+    o.fields.sort_by_key(|x| x.index);
+    o.scripts.sort_by_key(|x| x.index);
+    o.deadlines.sort_by_key(|x| x.index);
+    let still: Vec<OutputRef> = undecided(o).into_iter().map(|(r, _)| r).collect();
+    for p in &mut o.pending {
         p.decides
-            .retain(|o| o.starts_with("open.") || still.contains(o));
+            .retain(|r| matches!(r, OutputRef::Open(_)) || still.contains(r));
     }
-    d.pending.retain(|p| !p.decides.is_empty());
-    let pos = |n: &str| {
-        policy
-            .facts
-            .iter()
-            .position(|f| f.name == n)
-            .unwrap_or(usize::MAX)
-    };
-    d.pending.sort_by(|a, b| {
-        b.decides
-            .len()
-            .cmp(&a.decides.len())
-            .then(pos(&a.fact).cmp(&pos(&b.fact)))
-    });
-    let needs_time = d.warnings.iter().any(|w| w.code == "W0104");
-    d.complete = d.pending.is_empty() && !needs_time;
+    o.pending.retain(|p| !p.decides.is_empty());
+    sort_pending(&mut o.pending);
+    o.complete = o.pending.is_empty() && !o.needs_time;
 }

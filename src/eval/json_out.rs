@@ -1,0 +1,478 @@
+//! [`Outputs`] → compact Decision JSON, written straight into a byte buffer.
+//!
+//! Everything that comes from the policy alone (ids, texts, labels, each rule's
+//! reason) is escaped once per policy into [`Fragments`] and copied from there.
+//! The text is byte for byte what `serde_json::to_writer` gives for the
+//! [`Decision`](super::decision::Decision); `tests/eval.rs` holds them together.
+
+use super::materialize::{instant, open_target};
+use super::outputs::{ItemV, OutputRef, Outputs};
+use super::render::json_value;
+use super::value3::Deps;
+use crate::check::ir::Policy;
+use crate::time::format_date;
+use crate::value::Value;
+use std::io::Write;
+
+/// A policy's constant JSON pieces, escaped once.
+#[derive(Debug, Clone, Default)]
+pub struct Fragments {
+    /// `{"policy":{…},"at":`
+    head: String,
+    /// `,"valid_from":…,"valid_until":…},"complete":`
+    validity_tail: String,
+    /// Per rule: `{"rule":…,"at":…,"quote":…}`.
+    because: Vec<String>,
+    /// Per question: `{"id":…,"text":…,"must_be_correct":…,"status":`.
+    question: Vec<String>,
+    /// Per action: `{"id":…,"text":…,"verdict":`.
+    action: Vec<String>,
+    /// Per ticket field: `{"id":…,"label":…,"type":…,"status":`.
+    field: Vec<String>,
+    /// Per script: `{"id":…,"text":`.
+    script: Vec<String>,
+    /// Per outcome: `"id":`.
+    outcome_key: Vec<String>,
+    /// Per outcome: `{"id":…,"label":…,"status":`.
+    outcome: Vec<String>,
+    /// Per deadline: `{"id":…,"label":…,"status":`.
+    deadline: Vec<String>,
+    /// Per fact: its quoted name.
+    fact: Vec<String>,
+    /// Per fact: `{"fact":…,"label":…,"question":…,"type":…,"decides":[`.
+    pending: Vec<String>,
+    /// Quoted output names for `decides`, per kind.
+    action_ref: Vec<String>,
+    question_ref: Vec<String>,
+    script_ref: Vec<String>,
+    field_ref: Vec<String>,
+    outcome_ref: Vec<String>,
+    deadline_ref: Vec<String>,
+    open_ref: Vec<String>,
+}
+
+/// `s` as a JSON string.
+fn q(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+}
+
+fn q_opt(s: Option<&str>) -> String {
+    s.map_or_else(|| "null".into(), q)
+}
+
+impl Fragments {
+    pub fn new(policy: &Policy) -> Fragments {
+        let m = &policy.meta;
+        let refs = |kind: &str, names: Vec<&str>| -> Vec<String> {
+            names
+                .into_iter()
+                .map(|n| q(&format!("{kind}.{n}")))
+                .collect()
+        };
+        Fragments {
+            head: format!(
+                "{{\"policy\":{{\"id\":{},\"version\":{},\"title\":{},\"source\":{}}},\"at\":",
+                q(&m.id),
+                q_opt(m.version.as_deref()),
+                q_opt(m.title.as_deref()),
+                q_opt(m.source.as_deref()),
+            ),
+            validity_tail: format!(
+                ",\"valid_from\":{},\"valid_until\":{}}},\"complete\":",
+                q_opt(m.valid_from.map(format_date).as_deref()),
+                q_opt(m.valid_until.map(format_date).as_deref()),
+            ),
+            because: policy
+                .rules
+                .iter()
+                .map(|r| match &r.quote {
+                    Some(quote) => format!(
+                        "{{\"rule\":{},\"at\":{},\"quote\":{}}}",
+                        q(&r.name),
+                        q(&r.location),
+                        q(quote)
+                    ),
+                    None => format!("{{\"rule\":{},\"at\":{}}}", q(&r.name), q(&r.location)),
+                })
+                .collect(),
+            question: policy
+                .questions
+                .iter()
+                .map(|x| {
+                    format!(
+                        "{{\"id\":{},\"text\":{},\"must_be_correct\":{},\"status\":",
+                        q(&x.name),
+                        q(&x.text),
+                        x.must_be_correct
+                    )
+                })
+                .collect(),
+            action: policy
+                .actions
+                .iter()
+                .map(|x| {
+                    format!(
+                        "{{\"id\":{},\"text\":{},\"verdict\":",
+                        q(&x.name),
+                        q(&x.text)
+                    )
+                })
+                .collect(),
+            field: policy
+                .fields
+                .iter()
+                .map(|x| {
+                    format!(
+                        "{{\"id\":{},\"label\":{},\"type\":{},\"status\":",
+                        q(&x.name),
+                        q(&x.label),
+                        q(&x.ty.to_string())
+                    )
+                })
+                .collect(),
+            script: policy
+                .scripts
+                .iter()
+                .map(|x| format!("{{\"id\":{},\"text\":", q(&x.name)))
+                .collect(),
+            outcome_key: policy
+                .outcomes
+                .iter()
+                .map(|x| format!("{}:", q(&x.name)))
+                .collect(),
+            outcome: policy
+                .outcomes
+                .iter()
+                .map(|x| {
+                    format!(
+                        "{{\"id\":{},\"label\":{},\"status\":",
+                        q(&x.name),
+                        q(&x.label)
+                    )
+                })
+                .collect(),
+            deadline: policy
+                .deadlines
+                .iter()
+                .map(|x| {
+                    format!(
+                        "{{\"id\":{},\"label\":{},\"status\":",
+                        q(&x.name),
+                        q(&x.label)
+                    )
+                })
+                .collect(),
+            fact: policy.facts.iter().map(|f| q(&f.name)).collect(),
+            pending: policy
+                .facts
+                .iter()
+                .map(|f| {
+                    format!(
+                        "{{\"fact\":{},\"label\":{},\"question\":{},\"type\":{},\"decides\":[",
+                        q(&f.name),
+                        q_opt(f.label.as_deref()),
+                        q_opt(f.ask.as_deref()),
+                        q(&f.ty.to_string())
+                    )
+                })
+                .collect(),
+            action_ref: refs(
+                "actions",
+                policy.actions.iter().map(|x| x.name.as_str()).collect(),
+            ),
+            question_ref: refs(
+                "questions",
+                policy.questions.iter().map(|x| x.name.as_str()).collect(),
+            ),
+            script_ref: refs(
+                "scripts",
+                policy.scripts.iter().map(|x| x.name.as_str()).collect(),
+            ),
+            field_ref: refs(
+                "ticket_fields",
+                policy.fields.iter().map(|x| x.name.as_str()).collect(),
+            ),
+            outcome_ref: refs(
+                "outcomes",
+                policy.outcomes.iter().map(|x| x.name.as_str()).collect(),
+            ),
+            deadline_ref: refs(
+                "deadlines",
+                policy.deadlines.iter().map(|x| x.name.as_str()).collect(),
+            ),
+            open_ref: refs(
+                "open",
+                policy.rules.iter().map(|x| x.name.as_str()).collect(),
+            ),
+        }
+    }
+
+    fn output_ref(&self, r: OutputRef) -> &str {
+        let (list, i) = match r {
+            OutputRef::Action(i) => (&self.action_ref, i),
+            OutputRef::Question(i) => (&self.question_ref, i),
+            OutputRef::Script(i) => (&self.script_ref, i),
+            OutputRef::Field(i) => (&self.field_ref, i),
+            OutputRef::Outcome(i) => (&self.outcome_ref, i),
+            OutputRef::Deadline(i) => (&self.deadline_ref, i),
+            OutputRef::Open(i) => (&self.open_ref, i),
+        };
+        get(list, i)
+    }
+}
+
+fn get(list: &[String], i: u32) -> &str {
+    list.get(i as usize).map_or("\"\"", String::as_str)
+}
+
+struct W<'a> {
+    policy: &'a Policy,
+    f: &'a Fragments,
+    out: &'a mut Vec<u8>,
+}
+
+impl W<'_> {
+    fn raw(&mut self, s: &str) {
+        self.out.extend_from_slice(s.as_bytes());
+    }
+
+    /// A text with no character JSON escapes (statuses, reasons, codes).
+    fn word(&mut self, s: &str) {
+        self.out.push(b'"');
+        self.out.extend_from_slice(s.as_bytes());
+        self.out.push(b'"');
+    }
+
+    fn text(&mut self, s: &str) {
+        if serde_json::to_writer(&mut *self.out, s).is_err() {
+            self.raw("\"\"");
+        }
+    }
+
+    fn number(&mut self, n: impl std::fmt::Display) {
+        let _ = write!(self.out, "{n}");
+    }
+
+    fn bool(&mut self, b: bool) {
+        self.raw(if b { "true" } else { "false" });
+    }
+
+    fn value(&mut self, v: &Value) {
+        match v {
+            Value::Bool(b) => self.bool(*b),
+            Value::Int(i) => self.number(i),
+            other => {
+                let j = json_value(self.policy, other);
+                if serde_json::to_writer(&mut *self.out, &j).is_err() {
+                    self.raw("null");
+                }
+            }
+        }
+    }
+
+    fn list<T>(&mut self, items: impl IntoIterator<Item = T>, mut each: impl FnMut(&mut Self, T)) {
+        self.out.push(b'[');
+        for (n, x) in items.into_iter().enumerate() {
+            if n > 0 {
+                self.out.push(b',');
+            }
+            each(self, x);
+        }
+        self.out.push(b']');
+    }
+
+    fn because(&mut self, rules: &[u32]) {
+        self.raw(",\"because\":");
+        let f = self.f;
+        let known = rules.iter().filter(|r| (**r as usize) < f.because.len());
+        self.list(known, |w, r| w.raw(get(&f.because, *r)));
+    }
+
+    fn waiting_on(&mut self, deps: Option<&Deps>) {
+        let Some(d) = deps else { return };
+        let f = self.f;
+        let time_bit = f.fact.len();
+        // An empty list is left out, as `skip_serializing_if = "Vec::is_empty"` does.
+        if !d.iter().any(|i| i <= time_bit) {
+            return;
+        }
+        let names = d.iter().filter(|i| *i <= time_bit);
+        self.raw(",\"waiting_on\":");
+        self.list(names, |w, i| match f.fact.get(i) {
+            Some(name) => w.raw(name),
+            None => w.raw("\"@at\""),
+        });
+    }
+
+    fn reason(&mut self, r: Option<&str>) {
+        if let Some(r) = r {
+            self.raw(",\"reason\":");
+            self.word(r);
+        }
+    }
+
+    fn instant(&mut self, t: Option<i64>) {
+        match t {
+            Some(t) => {
+                let s = instant(self.policy, t);
+                self.text(&s);
+            }
+            None => self.raw("null"),
+        }
+    }
+
+    fn decision(&mut self, o: &Outputs) {
+        let (policy, f) = (self.policy, self.f);
+        self.raw(&f.head);
+        self.instant(o.at);
+        self.raw(",\"validity\":{\"status\":");
+        self.word(o.validity);
+        self.raw(&f.validity_tail);
+        self.bool(o.complete);
+
+        self.raw(",\"questions\":");
+        self.list(&o.questions, |w, x| {
+            w.raw(get(&f.question, x.index));
+            w.word(x.status);
+            w.because(&x.rules);
+            w.waiting_on(x.deps.as_ref());
+            w.out.push(b'}');
+        });
+
+        self.raw(",\"actions\":");
+        self.list(o.actions.iter().enumerate(), |w, (i, a)| {
+            w.raw(get(&f.action, i as u32));
+            w.word(a.verdict);
+            w.because(&a.rules);
+            w.reason(a.reason);
+            w.waiting_on(a.deps.as_ref());
+            w.out.push(b'}');
+        });
+
+        self.raw(",\"ticket_fields\":");
+        self.list(&o.fields, |w, x| {
+            w.raw(get(&f.field, x.index));
+            w.word(x.status);
+            if let Some(v) = &x.value {
+                w.raw(",\"value\":");
+                w.value(v);
+            }
+            w.because(&x.rules);
+            w.waiting_on(x.deps.as_ref());
+            w.out.push(b'}');
+        });
+
+        self.raw(",\"scripts\":");
+        self.list(&o.scripts, |w, x: &ItemV| {
+            w.raw(get(&f.script, x.index));
+            w.text(&x.text);
+            w.raw(",\"status\":");
+            w.word(x.status);
+            if let Some(max) = policy
+                .scripts
+                .get(x.index as usize)
+                .and_then(|s| s.max_chars)
+            {
+                w.raw(",\"max_chars\":");
+                w.number(max);
+            }
+            w.raw(",\"length\":");
+            w.number(x.text.chars().count());
+            if !x.missing.is_empty() {
+                w.raw(",\"missing\":");
+                w.list(&x.missing, |w, m| w.text(m));
+            }
+            w.because(&x.rules);
+            w.waiting_on(x.deps.as_ref());
+            w.out.push(b'}');
+        });
+
+        self.raw(",\"outcomes\":{");
+        let mut first = true;
+        for (i, x) in o.outcomes.iter().enumerate() {
+            if let Some(v) = &x.value {
+                if !first {
+                    self.out.push(b',');
+                }
+                first = false;
+                self.raw(get(&f.outcome_key, i as u32));
+                self.value(v);
+            }
+        }
+        self.raw("},\"outcome_details\":");
+        self.list(o.outcomes.iter().enumerate(), |w, (i, x)| {
+            w.raw(get(&f.outcome, i as u32));
+            w.word(x.status);
+            w.raw(",\"value\":");
+            match &x.value {
+                Some(v) => w.value(v),
+                None => w.raw("null"),
+            }
+            w.because(&x.rules);
+            w.reason(x.reason);
+            w.waiting_on(x.deps.as_ref());
+            w.out.push(b'}');
+        });
+
+        self.raw(",\"deadlines\":");
+        self.list(&o.deadlines, |w, x| {
+            w.raw(get(&f.deadline, x.index));
+            w.word(x.status);
+            w.raw(",\"due\":");
+            w.instant(x.due);
+            w.raw(",\"overdue\":");
+            match (x.due, o.at) {
+                (Some(t), Some(now)) => w.bool(now > t),
+                _ => w.raw("null"),
+            }
+            w.because(&x.rules);
+            w.waiting_on(x.deps.as_ref());
+            w.out.push(b'}');
+        });
+
+        self.raw(",\"open\":");
+        self.list(&o.opens, |w, x| {
+            w.raw("{\"target\":");
+            match x.target {
+                Some(t) => w.text(&open_target(policy, t)),
+                None => w.raw("null"),
+            }
+            w.raw(",\"reason\":");
+            w.text(x.reason(policy));
+            w.because(&[x.rule]);
+            w.out.push(b'}');
+        });
+
+        self.raw(",\"pending\":");
+        let pending = o
+            .pending
+            .iter()
+            .filter(|p| (p.fact as usize) < f.pending.len());
+        self.list(pending, |w, p| {
+            w.raw(get(&f.pending, p.fact));
+            for (n, r) in p.decides.iter().enumerate() {
+                if n > 0 {
+                    w.out.push(b',');
+                }
+                w.raw(f.output_ref(*r));
+            }
+            w.raw("]}");
+        });
+
+        self.raw(",\"warnings\":");
+        self.list(&o.warnings, |w, x| {
+            w.raw("{\"code\":");
+            w.word(x.code);
+            w.raw(",\"message\":");
+            w.text(&x.message);
+            w.out.push(b'}');
+        });
+        self.out.push(b'}');
+    }
+}
+
+/// Appends the compact Decision JSON of `o` to `out`.
+pub(crate) fn write(policy: &Policy, o: &Outputs, out: &mut Vec<u8>) {
+    let f = policy.fragments();
+    W { policy, f, out }.decision(o);
+}
