@@ -23,15 +23,100 @@ pub struct Policy {
     pub calendar: Calendar,
     pub rules: Vec<RuleDef>,
     pub examples: Vec<ExampleDef>,
-    /// The policy's constant Decision JSON pieces, made on first use.
-    pub json: std::sync::OnceLock<crate::eval::json_out::Fragments>,
+    /// What the evaluator derives from the policy once, on first use.
+    pub derived: std::sync::OnceLock<Derived>,
+}
+
+/// Facts about a checked policy that only the evaluator needs, made once.
+#[derive(Debug, Clone)]
+pub struct Derived {
+    /// The constant pieces of the Decision JSON, escaped once.
+    pub fragments: crate::eval::json_out::Fragments,
+    /// Per fact: whether some expression asks `is answered` / `is unanswered` of it.
+    pub answer_read: Vec<bool>,
 }
 
 impl Policy {
+    pub fn derived(&self) -> &Derived {
+        self.derived.get_or_init(|| Derived {
+            fragments: crate::eval::json_out::Fragments::new(self),
+            answer_read: self.answer_reads(),
+        })
+    }
+
     /// The constant pieces of this policy's Decision JSON, escaped once.
     pub fn fragments(&self) -> &crate::eval::json_out::Fragments {
-        self.json
-            .get_or_init(|| crate::eval::json_out::Fragments::new(self))
+        &self.derived().fragments
+    }
+
+    fn answer_reads(&self) -> Vec<bool> {
+        let mut read = vec![false; self.facts.len()];
+        let mut mark = |e: &CExpr| {
+            e.visit(&mut |x| {
+                if let CExpr::IsAnswered(f, _) = x {
+                    if let Some(r) = read.get_mut(*f as usize) {
+                        *r = true;
+                    }
+                }
+            })
+        };
+        for l in &self.lets {
+            mark(&l.expr);
+        }
+        for r in &self.rules {
+            if let Some(c) = &r.cond {
+                mark(c);
+            }
+            for e in &r.effects {
+                match e {
+                    CEffect::SetOutcome(_, x) | CEffect::SetField(_, x) => mark(x),
+                    CEffect::DueWithin {
+                        duration, after, ..
+                    } => {
+                        mark(duration);
+                        mark(after);
+                    }
+                    CEffect::DueBy { at, .. } => mark(at),
+                    _ => {}
+                }
+            }
+        }
+        read
+    }
+}
+
+impl CExpr {
+    /// Calls `f` on this expression and every expression inside it.
+    pub fn visit(&self, f: &mut impl FnMut(&CExpr)) {
+        f(self);
+        match self {
+            CExpr::Const(_)
+            | CExpr::Slot(_)
+            | CExpr::Now
+            | CExpr::Today
+            | CExpr::IsAnswered(..) => {}
+            CExpr::Not(a) | CExpr::Neg(a) => a.visit(f),
+            CExpr::And(a, b) | CExpr::Or(a, b) | CExpr::Cmp(_, a, b) | CExpr::Arith(_, a, b) => {
+                a.visit(f);
+                b.visit(f);
+            }
+            CExpr::In { value, items, .. } => {
+                value.visit(f);
+                items.iter().for_each(|i| i.visit(f));
+            }
+            CExpr::InCollection {
+                value, collection, ..
+            } => {
+                value.visit(f);
+                collection.visit(f);
+            }
+            CExpr::InRange { value, lo, hi, .. } => {
+                value.visit(f);
+                lo.visit(f);
+                hi.visit(f);
+            }
+            CExpr::Call(_, args) | CExpr::List(args) => args.iter().for_each(|a| a.visit(f)),
+        }
     }
 }
 

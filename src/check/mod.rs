@@ -151,7 +151,7 @@ pub fn check_at(
         calendar: c.calendar,
         rules,
         examples,
-        json: Default::default(),
+        derived: Default::default(),
     };
     (Some(policy), errors)
 }

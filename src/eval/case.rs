@@ -58,6 +58,9 @@ fn kind_of(v: &J) -> String {
 
 /// Decodes a case record (JSON text) into the policy's fact slots.
 pub fn decode_case(policy: &Policy, text: &str) -> Result<Case, CaseError> {
+    if let Some(case) = super::case_fast::decode(policy, text) {
+        return Ok(case);
+    }
     let json: J = serde_json::from_str(text).map_err(|e| {
         err(
             "E0601",

@@ -19,6 +19,22 @@ macro_rules! known {
 }
 
 impl Env<'_> {
+    /// A constant, or a fact or derived fact that is known, read in place.
+    fn peek<'a>(&'a self, e: &'a CExpr) -> Option<&'a Value> {
+        match e {
+            CExpr::Const(v) => Some(v),
+            CExpr::Slot(Slot::Fact(i)) => match self.case.get(*i as usize) {
+                Some(super::FactValue::Known(v)) => Some(v),
+                _ => None,
+            },
+            CExpr::Slot(Slot::Let(i)) => match self.lets.get(*i as usize) {
+                Some(V::Known(v)) => Some(v),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     pub fn eval(&mut self, e: &CExpr) -> V {
         match e {
             CExpr::Const(v) => V::Known(v.clone()),
@@ -46,6 +62,9 @@ impl Env<'_> {
                 or(x, || self.eval(b))
             }
             CExpr::Cmp(op, a, b) => {
+                if let (Some(x), Some(y)) = (self.peek(a), self.peek(b)) {
+                    return V::Known(Value::Bool(compare(*op, x, y)));
+                }
                 let (x, y) = (self.eval(a), self.eval(b));
                 let (x, y) = match both(x, y) {
                     Ok(p) => p,
@@ -83,6 +102,14 @@ impl Env<'_> {
                 items,
                 negated,
             } => {
+                if let Some(v) = self.peek(value) {
+                    if let Some(hit) = items
+                        .iter()
+                        .try_fold(false, |hit, it| Some(hit || self.peek(it)?.equals(v)))
+                    {
+                        return V::Known(Value::Bool(hit != *negated));
+                    }
+                }
                 let v = known!(self.eval(value));
                 let mut unknown: Option<Deps> = None;
                 for it in items {

@@ -2,6 +2,7 @@
 
 mod calendar;
 mod case;
+mod case_fast;
 pub mod decision;
 mod expr;
 pub mod json_out;
@@ -18,7 +19,7 @@ pub use render::json_value as value_json;
 use crate::check::ir::*;
 use crate::value::Value;
 use decision::*;
-use outputs::Outputs;
+use outputs::{OutputRef, Outputs};
 use value3::{and, not, or, Deps, V};
 
 /// What the case says about one fact.
@@ -53,7 +54,17 @@ pub(crate) struct Env<'p> {
     pub warnings: Vec<WarningOut>,
 }
 
-impl Env<'_> {
+impl<'p> Env<'p> {
+    pub fn new(policy: &'p Policy, case: &'p Case, at: Option<i64>) -> Env<'p> {
+        Env {
+            policy,
+            case: &case.slots,
+            at,
+            lets: Vec::with_capacity(policy.lets.len()),
+            warnings: Vec::new(),
+        }
+    }
+
     fn fact(&self, i: usize) -> V {
         match self.case.get(i) {
             Some(FactValue::Known(v)) => V::Known(v.clone()),
@@ -101,54 +112,90 @@ pub fn evaluate_to_json(policy: &Policy, case: &Case, at: Option<i64>, out: &mut
 
 /// Every output by index, settled as far as the case allows.
 pub(crate) fn evaluate_outputs(policy: &Policy, case: &Case, at: Option<i64>) -> Outputs {
-    let mut o = evaluate_base(policy, case, at);
-    refine::refine(policy, case, at, &mut o);
+    let mut env = Env::new(policy, case, at);
+    let fired = fire(&mut env, None);
+    let mut o = finish(&mut env, &fired, None);
+    refine::refine(policy, case, at, &fired, &mut o);
     o
 }
 
-/// Three-valued evaluation only, without trying the answers to missing facts.
-pub(crate) fn evaluate_base(policy: &Policy, case: &Case, at: Option<i64>) -> Outputs {
-    let mut env = Env {
-        policy,
-        case: &case.slots,
-        at,
-        lets: Vec::with_capacity(policy.lets.len()),
-        warnings: Vec::new(),
+/// The derived facts' values and whether each rule fires, on one case.
+#[derive(Debug, Clone)]
+pub(crate) struct Fired {
+    pub lets: Vec<V>,
+    pub fires: Vec<V>,
+    pub window: V,
+}
+
+/// Evaluates the derived facts and every rule's condition and validity window.
+///
+/// With `reuse = Some((earlier, changed))`, `env`'s case differs from the case
+/// `earlier` was computed on only in that the facts of `changed` became known.
+/// Then only values that waited on those facts are computed again: a value decided
+/// on fewer facts stays decided (three-valued logic is monotone), and one that
+/// waited on other facts only keeps waiting on them. The caller makes sure no
+/// `is answered` reads a changed fact, the one thing that is not monotone.
+pub(crate) fn fire(env: &mut Env, reuse: Option<(&Fired, &Deps)>) -> Fired {
+    let policy = env.policy;
+    let stale = |earlier: Option<&V>| match (reuse, earlier) {
+        (Some((_, changed)), Some(V::Unknown(d))) => d.intersects(changed),
+        (Some(_), Some(V::Known(_))) => false,
+        _ => true,
     };
-    for l in &policy.lets {
-        let v = env.eval(&l.expr);
+    for (i, l) in policy.lets.iter().enumerate() {
+        let earlier = reuse.and_then(|(f, _)| f.lets.get(i));
+        let v = match earlier {
+            Some(v) if !stale(Some(v)) => v.clone(),
+            _ => env.eval(&l.expr),
+        };
         env.lets.push(v);
     }
-    // Whether each rule fires (condition and validity window).
-    let window = validity_window(policy, at, &env);
-    let fires: Vec<V> = policy
-        .rules
-        .iter()
-        .map(|r| {
-            let w = rule_window(r, at, &env);
-            let c = match &r.cond {
-                Some(c) => env.eval(c),
-                None => V::TRUE,
-            };
-            and(and(window.clone(), || w), || c)
-        })
-        .collect();
+    let window = validity_window(policy, env.at, env);
+    let mut fires = Vec::with_capacity(policy.rules.len());
+    for (i, r) in policy.rules.iter().enumerate() {
+        let earlier = reuse.and_then(|(f, _)| f.fires.get(i));
+        let v = match earlier {
+            Some(v) if !stale(Some(v)) => v.clone(),
+            _ => {
+                let w = rule_window(r, env.at, env);
+                and(and(window.clone(), || w), || match &r.cond {
+                    Some(c) => env.eval(c),
+                    None => V::TRUE,
+                })
+            }
+        };
+        fires.push(v);
+    }
+    Fired {
+        lets: std::mem::take(&mut env.lets),
+        fires,
+        window,
+    }
+}
+
+/// Which rules are effective (fire and are not overridden), then every output.
+pub(crate) fn finish(env: &mut Env, fired: &Fired, wanted: Option<&[OutputRef]>) -> Outputs {
+    let policy = env.policy;
+    env.lets.clone_from(&fired.lets);
     // A rule is effective when it fires and nothing overriding it fires.
     let effective: Vec<V> = policy
         .rules
         .iter()
         .enumerate()
         .map(|(i, r)| {
+            let f = fired.fires.get(i).cloned().unwrap_or(V::FALSE);
+            if r.overridden_by.is_empty() || f.is_false() {
+                return f;
+            }
             let mut overridden = V::FALSE;
             for o in &r.overridden_by {
-                let f = fires.get(*o as usize).cloned().unwrap_or(V::FALSE);
+                let f = fired.fires.get(*o as usize).cloned().unwrap_or(V::FALSE);
                 overridden = or(overridden, || f);
             }
-            let f = fires.get(i).cloned().unwrap_or(V::FALSE);
             and(f, || not(overridden))
         })
         .collect();
-    outputs::decide(&mut env, &effective, window)
+    outputs::decide(env, &effective, fired.window.clone(), wanted)
 }
 
 fn validity_window(policy: &Policy, at: Option<i64>, env: &Env) -> V {

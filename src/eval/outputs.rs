@@ -53,6 +53,35 @@ pub(crate) struct ActionV {
     pub deps: Option<Deps>,
 }
 
+impl ActionV {
+    /// Stands for an action the refinement does not look at.
+    const PLACEHOLDER: ActionV = ActionV {
+        verdict: "undecided",
+        reason: None,
+        rules: Vec::new(),
+        deps: None,
+    };
+}
+
+/// Whether an effect bears on one of the wanted outputs.
+fn wanted_effect(e: &CEffect, want: &impl Fn(OutputRef) -> bool) -> bool {
+    match e {
+        CEffect::Ask(q) => want(OutputRef::Question(*q)),
+        CEffect::Say(s) => want(OutputRef::Script(*s)),
+        CEffect::RequireField(f) | CEffect::SetField(f, _) => want(OutputRef::Field(*f)),
+        CEffect::Require(a) | CEffect::Allow(a) | CEffect::Forbid(a) => want(OutputRef::Action(*a)),
+        CEffect::SetOutcome(o, _) => want(OutputRef::Outcome(*o)),
+        CEffect::DueWithin { deadline, .. } | CEffect::DueBy { deadline, .. } => {
+            want(OutputRef::Deadline(*deadline))
+        }
+        CEffect::Open { target, .. } => match target {
+            Some(OpenTarget::Action(a)) => want(OutputRef::Action(*a)),
+            Some(OpenTarget::Outcome(o)) => want(OutputRef::Outcome(*o)),
+            None => false,
+        },
+    }
+}
+
 /// A question, ticket field, script or deadline that is present or may be.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ItemV {
@@ -92,6 +121,17 @@ pub(crate) struct OutcomeV {
     pub rules: Vec<u32>,
     pub reason: Option<&'static str>,
     pub deps: Option<Deps>,
+}
+
+impl OutcomeV {
+    /// Stands for an outcome the refinement does not look at.
+    const PLACEHOLDER: OutcomeV = OutcomeV {
+        status: "unset",
+        value: None,
+        rules: Vec::new(),
+        reason: None,
+        deps: None,
+    };
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -183,8 +223,19 @@ fn slice<T>(v: &[Vec<T>], i: usize) -> &[T] {
 }
 
 /// Decides every output from the rules' effectiveness (`effective[i]` for rule `i`).
-pub(crate) fn decide(env: &mut Env, effective: &[V], window: V) -> Outputs {
+///
+/// With `wanted`, only those outputs are decided (the others are left out, or
+/// stand as placeholders in `actions` and `outcomes`), with no pending list and no
+/// warnings: what the refinement needs to compare one answer with another.
+pub(crate) fn decide(
+    env: &mut Env,
+    effective: &[V],
+    window: V,
+    wanted: Option<&[OutputRef]>,
+) -> Outputs {
     let policy = env.policy;
+    let full = wanted.is_none();
+    let want = |r: OutputRef| wanted.is_none_or(|w| w.contains(&r));
     let mut g = Gathered {
         verdicts: empty(policy.actions.len()),
         asks: empty(policy.questions.len()),
@@ -210,6 +261,9 @@ pub(crate) fn decide(env: &mut Env, effective: &[V], window: V) -> Outputs {
         let rule = ri as u32;
         for (ei, e) in r.effects.iter().enumerate() {
             let c = Contrib { rule, eff };
+            if !full && !wanted_effect(e, &want) {
+                continue;
+            }
             match e {
                 CEffect::Ask(q) => push(&mut g.asks, *q, c),
                 CEffect::Say(s) => push(&mut g.says, *s, c),
@@ -265,6 +319,7 @@ pub(crate) fn decide(env: &mut Env, effective: &[V], window: V) -> Outputs {
                         None => {}
                     }
                     match eff {
+                        _ if !full => {}
                         V::Known(_) => opens.push(OpenV {
                             rule,
                             target: *target,
@@ -279,12 +334,16 @@ pub(crate) fn decide(env: &mut Env, effective: &[V], window: V) -> Outputs {
 
     let mut actions = Vec::with_capacity(policy.actions.len());
     for (ai, a) in policy.actions.iter().enumerate() {
+        if !want(OutputRef::Action(ai as u32)) {
+            actions.push(ActionV::PLACEHOLDER);
+            continue;
+        }
         let mut out = decide_action(a, slice(&g.verdicts, ai));
         if let Some(d) = &out.deps {
             out.reason = Some(reason_of(env, d));
             waiting.push((OutputRef::Action(ai as u32), d.clone()));
         }
-        if out.reason == Some("conflict") {
+        if full && out.reason == Some("conflict") {
             env.warnings.push(WarningOut {
                 code: "W0103",
                 message: format!(
@@ -298,6 +357,9 @@ pub(crate) fn decide(env: &mut Env, effective: &[V], window: V) -> Outputs {
 
     let mut questions = Vec::new();
     for qi in 0..policy.questions.len() {
+        if !want(OutputRef::Question(qi as u32)) {
+            continue;
+        }
         let (status, rules, deps) = presence(slice(&g.asks, qi));
         let Some(status) = status else { continue };
         if let Some(d) = &deps {
@@ -309,6 +371,9 @@ pub(crate) fn decide(env: &mut Env, effective: &[V], window: V) -> Outputs {
 
     let mut scripts = Vec::new();
     for (si, s) in policy.scripts.iter().enumerate() {
+        if !want(OutputRef::Script(si as u32)) {
+            continue;
+        }
         let (status, rules, deps) = presence(slice(&g.says, si));
         let Some(status) = status else { continue };
         if let Some(d) = &deps {
@@ -317,7 +382,7 @@ pub(crate) fn decide(env: &mut Env, effective: &[V], window: V) -> Outputs {
         let (text, missing) = render::script(env, s);
         if let Some(max) = s.max_chars {
             let length = text.chars().count();
-            if length > max as usize && missing.is_empty() {
+            if full && length > max as usize && missing.is_empty() {
                 env.warnings.push(WarningOut {
                     code: "W0101",
                     message: format!(
@@ -336,6 +401,9 @@ pub(crate) fn decide(env: &mut Env, effective: &[V], window: V) -> Outputs {
 
     let mut fields = Vec::new();
     for fi in 0..policy.fields.len() {
+        if !want(OutputRef::Field(fi as u32)) {
+            continue;
+        }
         let req = slice(&g.field_req, fi);
         let vals = slice(&g.field_val, fi);
         // A prescribed value also makes the field mandatory.
@@ -369,11 +437,16 @@ pub(crate) fn decide(env: &mut Env, effective: &[V], window: V) -> Outputs {
 
     let mut outcomes = Vec::with_capacity(policy.outcomes.len());
     for (oi, o) in policy.outcomes.iter().enumerate() {
+        if !want(OutputRef::Outcome(oi as u32)) {
+            outcomes.push(OutcomeV::PLACEHOLDER);
+            continue;
+        }
         let out = decide_outcome(
             env,
             o,
             slice(&g.outcome_val, oi),
             slice(&g.outcome_open, oi),
+            full,
         );
         if let Some(d) = &out.deps {
             waiting.push((OutputRef::Outcome(oi as u32), d.clone()));
@@ -383,6 +456,9 @@ pub(crate) fn decide(env: &mut Env, effective: &[V], window: V) -> Outputs {
 
     let mut deadlines = Vec::new();
     for di in 0..policy.deadlines.len() {
+        if !want(OutputRef::Deadline(di as u32)) {
+            continue;
+        }
         let vals = slice(&g.dues, di);
         if vals.is_empty() {
             continue;
@@ -398,17 +474,21 @@ pub(crate) fn decide(env: &mut Env, effective: &[V], window: V) -> Outputs {
     }
     waiting.extend(open_pending);
 
-    let pending = pending_list(env, &waiting);
+    let pending = if full {
+        pending_list(env, &waiting)
+    } else {
+        Vec::new()
+    };
     let needs_time = waiting.iter().any(|(_, d)| d.contains(env.time_bit()))
         || window.deps().is_some_and(|d| d.contains(env.time_bit()));
-    if needs_time {
+    if full && needs_time {
         env.warnings.push(WarningOut {
             code: "W0104",
             message: "no evaluation time was given: validity dates and time rules cannot be decided (pass --at)".into(),
         });
     }
     let validity = validity_status(env, &window);
-    if matches!(validity, "expired" | "not_yet_valid") {
+    if full && matches!(validity, "expired" | "not_yet_valid") {
         env.warnings.push(expired_warning(policy, validity));
     }
     Outputs {
@@ -469,6 +549,7 @@ fn decide_outcome(
     o: &OutcomeDef,
     vals: &[(Contrib, V)],
     open: &[Contrib],
+    warn: bool,
 ) -> OutcomeV {
     let open_certain: Vec<u32> = open
         .iter()
@@ -491,13 +572,15 @@ fn decide_outcome(
                 None => ("unset", None, Vec::new(), None, None),
             },
             ValueDecision::Conflict(rules) => {
-                env.warnings.push(WarningOut {
-                    code: "W0103",
-                    message: format!(
-                        "rules give `{}` different values and none overrides the other",
-                        o.name
-                    ),
-                });
+                if warn {
+                    env.warnings.push(WarningOut {
+                        code: "W0103",
+                        message: format!(
+                            "rules give `{}` different values and none overrides the other",
+                            o.name
+                        ),
+                    });
+                }
                 ("undecided", None, rules, Some("conflict"), None)
             }
             ValueDecision::Undecided(d, rules) => {

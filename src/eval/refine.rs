@@ -8,7 +8,7 @@
 
 use super::outputs::{sort_pending, ItemV, OutputRef, Outputs};
 use super::value3::Deps;
-use super::{evaluate_base, Case, FactValue};
+use super::{finish, fire, Case, Env, FactValue, Fired};
 use crate::check::ir::Policy;
 use crate::types::Type;
 use crate::value::Value;
@@ -160,7 +160,7 @@ fn adopt(o: &mut Outputs, settled: &Outputs, r: OutputRef, rules: Vec<u32>) {
     }
 }
 
-pub(super) fn refine(policy: &Policy, case: &Case, at: Option<i64>, o: &mut Outputs) {
+pub(super) fn refine(policy: &Policy, case: &Case, at: Option<i64>, base: &Fired, o: &mut Outputs) {
     // Group the outputs by the set of missing facts they wait on.
     let mut groups: BTreeMap<Vec<usize>, Vec<OutputRef>> = BTreeMap::new();
     for (output, deps) in undecided(o) {
@@ -196,6 +196,16 @@ pub(super) fn refine(policy: &Policy, case: &Case, at: Option<i64>, o: &mut Outp
         {
             continue;
         }
+        // Only what waits on the tried facts is computed again, unless an
+        // `is answered` reads one of them (that answer changes from no to yes).
+        let mut changed = Deps::default();
+        facts.iter().for_each(|f| changed.insert(*f));
+        let answer_read = &policy.derived().answer_read;
+        let reuse = if facts.iter().any(|f| answer_read.get(*f) != Some(&false)) {
+            None
+        } else {
+            Some((base, &changed))
+        };
         // Every combination of answers.
         let mut c = case.clone();
         let mut results: Vec<Outputs> = Vec::new();
@@ -206,7 +216,9 @@ pub(super) fn refine(policy: &Policy, case: &Case, at: Option<i64>, o: &mut Outp
                     *slot = FactValue::Known(v.clone());
                 }
             }
-            results.push(evaluate_base(policy, &c, at));
+            let mut env = Env::new(policy, &c, at);
+            let fired = fire(&mut env, reuse);
+            results.push(finish(&mut env, &fired, Some(&outputs)));
             let mut k = 0;
             loop {
                 let Some(i) = idx.get_mut(k) else { break 'all };

@@ -60,15 +60,32 @@ impl Deps {
         std::iter::once(self.first)
             .chain(self.rest.iter().copied())
             .enumerate()
-            .flat_map(|(w, bits)| {
-                (0..64)
-                    .filter(move |b| bits & (1u64 << b) != 0)
-                    .map(move |b| w * 64 + b)
-            })
+            .flat_map(|(w, bits)| Bits(bits).map(move |b| w * 64 + b))
+    }
+
+    /// Whether the two sets share a slot.
+    pub fn intersects(&self, other: &Deps) -> bool {
+        self.first & other.first != 0 || self.rest.iter().zip(&other.rest).any(|(a, b)| a & b != 0)
     }
 
     pub fn is_empty(&self) -> bool {
         self.first == 0 && self.rest.iter().all(|w| *w == 0)
+    }
+}
+
+/// The set bits of one word, lowest first.
+struct Bits(u64);
+
+impl Iterator for Bits {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        if self.0 == 0 {
+            return None;
+        }
+        let b = self.0.trailing_zeros() as usize;
+        self.0 &= self.0 - 1;
+        Some(b)
     }
 }
 
@@ -100,40 +117,44 @@ impl V {
 }
 
 /// Kleene `and`: false wins, then unknown.
+#[inline]
 pub fn and(a: V, b: impl FnOnce() -> V) -> V {
-    if a.is_false() {
-        return V::FALSE;
-    }
-    let b = b();
-    if b.is_false() {
-        return V::FALSE;
-    }
-    match (a, b) {
-        (V::Unknown(mut x), V::Unknown(y)) => {
-            x.union(&y);
-            V::Unknown(x)
-        }
-        (V::Unknown(x), _) | (_, V::Unknown(x)) => V::Unknown(x),
-        _ => V::TRUE,
+    match a {
+        V::Known(Value::Bool(false)) => V::FALSE,
+        V::Known(_) => match b() {
+            V::Known(Value::Bool(false)) => V::FALSE,
+            V::Known(_) => V::TRUE,
+            u => u,
+        },
+        V::Unknown(mut x) => match b() {
+            V::Known(Value::Bool(false)) => V::FALSE,
+            V::Known(_) => V::Unknown(x),
+            V::Unknown(y) => {
+                x.union(&y);
+                V::Unknown(x)
+            }
+        },
     }
 }
 
 /// Kleene `or`: true wins, then unknown.
+#[inline]
 pub fn or(a: V, b: impl FnOnce() -> V) -> V {
-    if a.is_true() {
-        return V::TRUE;
-    }
-    let b = b();
-    if b.is_true() {
-        return V::TRUE;
-    }
-    match (a, b) {
-        (V::Unknown(mut x), V::Unknown(y)) => {
-            x.union(&y);
-            V::Unknown(x)
-        }
-        (V::Unknown(x), _) | (_, V::Unknown(x)) => V::Unknown(x),
-        _ => V::FALSE,
+    match a {
+        V::Known(Value::Bool(true)) => V::TRUE,
+        V::Known(_) => match b() {
+            V::Known(Value::Bool(true)) => V::TRUE,
+            V::Known(_) => V::FALSE,
+            u => u,
+        },
+        V::Unknown(mut x) => match b() {
+            V::Known(Value::Bool(true)) => V::TRUE,
+            V::Known(_) => V::Unknown(x),
+            V::Unknown(y) => {
+                x.union(&y);
+                V::Unknown(x)
+            }
+        },
     }
 }
 
@@ -162,5 +183,8 @@ mod tests {
         let mut f = Deps::default();
         f.union(&Deps::one(130));
         assert_eq!(f.iter().collect::<Vec<_>>(), vec![130]);
+        assert!(f.intersects(&d) == d.contains(130));
+        assert!(d.intersects(&Deps::one(200)) && !d.intersects(&Deps::one(5)));
+        assert!(!Deps::one(3).intersects(&Deps::one(67)));
     }
 }
