@@ -1,5 +1,7 @@
 //! A small driver for profilers (callgrind, perf): end-to-end evaluation of the shipped
 //! `dm_verification` cases, JSON text in, compact Decision JSON out, N rounds.
+//! With a second argument, the cases are the lines of that file instead (e.g.
+//! `benches/data/dm_verification_complete.jsonl`, 60 complete cases).
 //!
 //! ```sh
 //! cargo build --release --example eval_profile
@@ -22,12 +24,24 @@ fn main() {
         Err(d) => panic!("the policy has errors: {d:?}"),
     };
     let mut cases = Vec::new();
+    if let Some(file) = std::env::args().nth(2) {
+        let text =
+            std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("cannot read {file}: {e}"));
+        cases.extend(
+            text.lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(String::from),
+        );
+    }
     let dir = root.join("policies/cases/dm_verification");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
         .filter_map(|e| e.ok().map(|e| e.path()))
         .collect();
     files.sort();
+    if !cases.is_empty() {
+        files.clear();
+    }
     for f in files {
         let text = std::fs::read_to_string(&f).unwrap_or_default();
         if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {

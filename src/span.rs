@@ -56,3 +56,37 @@ pub fn line_col(source: &str, offset: u32) -> (usize, usize) {
         + 1;
     (line, col)
 }
+
+/// Line starts of one source, for many [`line_col`] lookups: each lookup is a
+/// binary search plus the characters of one line, not a scan from the top.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(source: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(
+            source
+                .bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        LineIndex { starts }
+    }
+
+    /// Line and column (both 1-based, column in characters), as [`line_col`] gives.
+    pub fn line_col(&self, source: &str, offset: u32) -> (usize, usize) {
+        let offset = (offset as usize).min(source.len());
+        let line = self.starts.partition_point(|s| *s <= offset).max(1);
+        let start = self.starts.get(line - 1).copied().unwrap_or(0);
+        let col = source
+            .get(start..offset)
+            .map(|s| s.chars().count())
+            .unwrap_or(0)
+            + 1;
+        (line, col)
+    }
+}

@@ -168,6 +168,11 @@ pub struct Zone {
     tz: jiff::tz::TimeZone,
 }
 
+fn bundled_zones() -> &'static jiff::tz::TimeZoneDatabase {
+    static DB: std::sync::OnceLock<jiff::tz::TimeZoneDatabase> = std::sync::OnceLock::new();
+    DB.get_or_init(jiff::tz::TimeZoneDatabase::bundled)
+}
+
 impl Zone {
     pub fn utc() -> Zone {
         Zone {
@@ -191,7 +196,9 @@ impl Zone {
             "MSK" => "Europe/Moscow",
             other => other,
         };
-        let tz = jiff::tz::db().get(alias).ok()?;
+        // The database compiled into the binary: the same answers on every host,
+        // and no walk of the system's zoneinfo directory at start-up.
+        let tz = bundled_zones().get(alias).ok()?;
         Some(Zone {
             name: name.to_string(),
             tz,

@@ -1,7 +1,7 @@
-//! `span::line_col` against a byte-by-byte reference, on every offset of the shipped
+//! `span::line_col` and `span::LineIndex` against a byte-by-byte reference, on every offset of the shipped
 //! policies and on edge cases (the fast version counts newlines in vectorised blocks).
 
-use pol::span::line_col;
+use pol::span::{line_col, LineIndex};
 
 fn reference(source: &str, offset: u32) -> (usize, usize) {
     let offset = (offset as usize).min(source.len());
@@ -36,8 +36,14 @@ fn same_as_reference() {
     for s in &sources {
         // Every offset of the small texts; a spread of offsets in the policies.
         let step = if s.len() > 10_000 { 17 } else { 1 };
+        let index = LineIndex::new(s);
         for offset in (0..=(s.len() as u32 + 2)).step_by(step) {
             assert_eq!(line_col(s, offset), reference(s, offset), "offset {offset}");
+            assert_eq!(
+                index.line_col(s, offset),
+                reference(s, offset),
+                "offset {offset}"
+            );
         }
     }
 }

@@ -88,6 +88,15 @@ fn run() -> Result<(), String> {
     };
 
     let texts = pick_cases(&engines)?;
+    // `--dump-cases FILE`: write the cases, one per line, for pol's own benchmarks.
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(path) = args
+        .iter()
+        .position(|a| a == "--dump-cases")
+        .and_then(|i| args.get(i + 1))
+    {
+        std::fs::write(path, texts.join("\n") + "\n").map_err(|e| format!("{path}: {e}"))?;
+    }
     let answers = check_agreement(&engines, &texts)?;
     let mean_bytes = texts.iter().map(String::len).sum::<usize>() / texts.len();
     println!(

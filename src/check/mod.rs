@@ -12,7 +12,7 @@ mod tables;
 pub use error::CheckError;
 
 use crate::diagnostic::did_you_mean;
-use crate::span::{line_col, Span};
+use crate::span::{LineIndex, Span};
 use crate::syntax::ast::{self, DateTimeLit, HeaderField, Item, MetaKey, TypeRef};
 use crate::time::Zone;
 use crate::types::Type;
@@ -51,6 +51,7 @@ impl OutputDecl {
 
 pub(crate) struct Checker<'a> {
     pub source: &'a str,
+    pub lines: LineIndex,
     pub file: String,
     pub errors: Vec<CheckError>,
     pub values: HashMap<String, ValueDecl>,
@@ -90,6 +91,7 @@ pub fn check_at(
 ) -> (Option<Policy>, Vec<CheckError>) {
     let mut c = Checker {
         source,
+        lines: LineIndex::new(source),
         file: file_name.to_string(),
         errors: Vec::new(),
         values: HashMap::new(),
@@ -162,12 +164,12 @@ impl<'a> Checker<'a> {
     }
 
     pub fn location(&self, span: Span) -> String {
-        let (l, c) = line_col(self.source, span.start);
+        let (l, c) = self.lines.line_col(self.source, span.start);
         format!("{}:{l}:{c}", self.file)
     }
 
     pub fn line(&self, span: Span) -> usize {
-        line_col(self.source, span.start).0
+        self.lines.line_col(self.source, span.start).0
     }
 
     pub fn variant_index(&self, enum_index: u32, name: &str) -> Option<u32> {

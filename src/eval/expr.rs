@@ -132,6 +132,12 @@ impl Env<'_> {
                 collection,
                 negated,
             } => {
+                if let (Some(v), Some(Value::List(items))) =
+                    (self.peek(value), self.peek(collection))
+                {
+                    let hit = items.iter().any(|x| v.equals(x));
+                    return V::Known(Value::Bool(hit != *negated));
+                }
                 let (v, c) = match both(self.eval(value), self.eval(collection)) {
                     Ok(p) => p,
                     Err(u) => return u,
@@ -193,20 +199,21 @@ impl Env<'_> {
     }
 
     fn call(&mut self, f: Builtin, args: &[CExpr]) -> V {
-        let mut vals = Vec::with_capacity(args.len());
+        // Every builtin takes at most three arguments (the checker sees to it).
+        let mut vals: [Option<Value>; 3] = [None, None, None];
         let mut unknown: Option<Deps> = None;
-        for a in args {
+        for (slot, a) in vals.iter_mut().zip(args) {
             match self.eval(a) {
-                V::Known(v) => vals.push(v),
+                V::Known(v) => *slot = Some(v),
                 V::Unknown(d) => unknown.get_or_insert_with(Deps::default).union(&d),
             }
         }
         if let Some(d) = unknown {
             return V::Unknown(d);
         }
-        let arg = |i: usize| vals.get(i);
+        let arg = |i: usize| vals.get(i).and_then(Option::as_ref);
         let text = |i: usize| match arg(i) {
-            Some(Value::Text(t)) => Some(t.clone()),
+            Some(Value::Text(t)) => Some(t.as_ref()),
             _ => None,
         };
         use Builtin as B;
@@ -219,7 +226,7 @@ impl Env<'_> {
             B::Lower => text(0).map(|t| Value::Text(t.to_lowercase().into())),
             B::Upper => text(0).map(|t| Value::Text(t.to_uppercase().into())),
             B::Trim => text(0).map(|t| Value::Text(t.trim().into())),
-            B::Digits => text(0).map(|t| Value::Text(crate::builtins::digits(&t).into())),
+            B::Digits => text(0).map(|t| Value::Text(crate::builtins::digits(t).into())),
             B::Contains => match (arg(0), arg(1)) {
                 (Some(Value::Text(a)), Some(Value::Text(b))) => {
                     Some(Value::Bool(a.contains(b.as_ref())))
@@ -228,17 +235,15 @@ impl Env<'_> {
                 _ => None,
             },
             B::StartsWith => match (text(0), text(1)) {
-                (Some(a), Some(b)) => Some(Value::Bool(a.starts_with(b.as_ref()))),
+                (Some(a), Some(b)) => Some(Value::Bool(a.starts_with(b))),
                 _ => None,
             },
             B::EndsWith => match (text(0), text(1)) {
-                (Some(a), Some(b)) => Some(Value::Bool(a.ends_with(b.as_ref()))),
+                (Some(a), Some(b)) => Some(Value::Bool(a.ends_with(b))),
                 _ => None,
             },
             B::EditDistance => match (text(0), text(1)) {
-                (Some(a), Some(b)) => {
-                    Some(Value::Int(crate::builtins::edit_distance(&a, &b) as i64))
-                }
+                (Some(a), Some(b)) => Some(Value::Int(crate::builtins::edit_distance(a, b) as i64)),
                 _ => None,
             },
             B::Abs => match arg(0) {

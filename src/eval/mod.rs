@@ -115,6 +115,10 @@ pub(crate) fn evaluate_outputs(policy: &Policy, case: &Case, at: Option<i64>) ->
     let mut env = Env::new(policy, case, at);
     let fired = fire(&mut env, None);
     let mut o = finish(&mut env, &fired, None);
+    let fired = Fired {
+        lets: std::mem::take(&mut env.lets),
+        ..fired
+    };
     refine::refine(policy, case, at, &fired, &mut o);
     o
 }
@@ -166,8 +170,10 @@ pub(crate) fn fire(env: &mut Env, reuse: Option<(&Fired, &Deps)>) -> Fired {
         };
         fires.push(v);
     }
+    // The derived facts stay in `env` for the effects; `lets` is filled by the
+    // caller when the refinement needs them.
     Fired {
-        lets: std::mem::take(&mut env.lets),
+        lets: Vec::new(),
         fires,
         window,
     }
@@ -176,7 +182,6 @@ pub(crate) fn fire(env: &mut Env, reuse: Option<(&Fired, &Deps)>) -> Fired {
 /// Which rules are effective (fire and are not overridden), then every output.
 pub(crate) fn finish(env: &mut Env, fired: &Fired, wanted: Option<&[OutputRef]>) -> Outputs {
     let policy = env.policy;
-    env.lets.clone_from(&fired.lets);
     // A rule is effective when it fires and nothing overriding it fires.
     let effective: Vec<V> = policy
         .rules

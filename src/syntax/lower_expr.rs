@@ -115,29 +115,20 @@ impl Lowerer<'_> {
             Rule::in_test => {
                 let isp = span(&op);
                 let mut negated = false;
-                let mut target = None;
+                let mut bounds = Vec::with_capacity(2);
                 for c in op.into_inner() {
                     match c.as_rule() {
                         Rule::kw_not => negated = true,
-                        Rule::range => {
-                            let rsp = span(&c);
-                            let mut r = c.into_inner().filter(|x| x.as_rule() == Rule::sum);
-                            let lo = self.sum(super::lower::next_of(
-                                &mut r,
-                                rsp,
-                                "the start of the range",
-                            )?)?;
-                            let hi = self.sum(super::lower::next_of(
-                                &mut r,
-                                rsp,
-                                "the end of the range",
-                            )?)?;
-                            target = Some(InTarget::Range(lo, hi));
-                        }
-                        Rule::sum => target = Some(InTarget::Collection(self.sum(c)?)),
+                        Rule::sum => bounds.push(self.sum(c)?),
                         _ => {}
                     }
                 }
+                let mut bounds = bounds.into_iter();
+                let target = match (bounds.next(), bounds.next()) {
+                    (Some(lo), Some(hi)) => Some(InTarget::Range(lo, hi)),
+                    (Some(c), None) => Some(InTarget::Collection(c)),
+                    _ => None,
+                };
                 let target = target.ok_or(SyntaxError::Internal {
                     span: isp,
                     what: "what follows `in`",
@@ -264,26 +255,24 @@ impl Lowerer<'_> {
                     working,
                 }
             }
-            Rule::name => {
-                let id = next(&mut p.into_inner(), sp, "a name")?;
-                ExprKind::Name(self.ident(id))
-            }
-            Rule::qualified => {
+            Rule::reference => {
                 let mut it = p.into_inner();
-                let a = self.ident(next(&mut it, sp, "a name")?);
-                let b = self.ident(next(&mut it, sp, "a value name")?);
-                ExprKind::Qualified(a, b)
-            }
-            Rule::call => {
-                let mut it = p.into_inner();
-                let f = self.ident(next(&mut it, sp, "a function name")?);
-                let mut args = Vec::new();
-                for c in it {
-                    if c.as_rule() == Rule::expr {
-                        args.push(self.expr(c)?);
+                let first = self.ident(next(&mut it, sp, "a name")?);
+                match it.next() {
+                    None => ExprKind::Name(first),
+                    Some(c) if c.as_rule() == Rule::ident => {
+                        ExprKind::Qualified(first, self.ident(c))
+                    }
+                    Some(c) => {
+                        let mut args = Vec::new();
+                        for a in c.into_inner() {
+                            if a.as_rule() == Rule::expr {
+                                args.push(self.expr(a)?);
+                            }
+                        }
+                        ExprKind::Call(first, args)
                     }
                 }
-                ExprKind::Call(f, args)
             }
             Rule::list_lit => {
                 let mut items = Vec::new();

@@ -205,7 +205,7 @@ fn is_effect(r: Rule) -> bool {
 fn phrase(r: Rule) -> Option<String> {
     let s = match r {
         Rule::EOI => "the end of the file",
-        Rule::ident | Rule::name | Rule::name_list | Rule::header_cell => "a name",
+        Rule::ident | Rule::reference | Rule::name_list | Rule::header_cell => "a name",
         Rule::text | Rule::string => "a text in double quotes",
         Rule::expr
         | Rule::or_expr
@@ -216,9 +216,8 @@ fn phrase(r: Rule) -> Option<String> {
         | Rule::product
         | Rule::unary
         | Rule::paren
-        | Rule::call
+        | Rule::call_args
         | Rule::list_lit
-        | Rule::qualified
         | Rule::given_value => "a value or a condition",
         Rule::cmp_op => "a comparison (`==`, `!=`, `<`, `<=`, `>`, `>=`)",
         Rule::or_op | Rule::and_op => "`and` or `or`",
@@ -277,7 +276,7 @@ fn phrase(r: Rule) -> Option<String> {
         Rule::due_within | Rule::kw_within => "`within`",
         Rule::due_by | Rule::kw_by => "`by`",
         Rule::kw_after => "`after`",
-        Rule::range | Rule::dotdot => "`..`",
+        Rule::dotdot => "`..`",
         Rule::lbrace => "`{`",
         Rule::rbrace => "`}`",
         Rule::lparen => "`(`",
