@@ -60,6 +60,51 @@ fn end_to_end(c: &mut Criterion) {
     g.finish();
 }
 
+/// The 60 complete cases: every fact given, so nothing is left to try. Each
+/// iteration does all 60; criterion's time divided by 60 is the time per case.
+fn complete(c: &mut Criterion) {
+    let name = "dm_verification";
+    let Some((_, source)) = common::shipped_policies()
+        .into_iter()
+        .find(|(n, _)| n == name)
+    else {
+        return;
+    };
+    let policy = common::compile(&source, name);
+    let at = policy.parse_at(common::AT);
+    let cases = common::complete_cases();
+    if cases.is_empty() {
+        return;
+    }
+    let mut g = c.benchmark_group("complete");
+    g.throughput(Throughput::Elements(cases.len() as u64));
+    g.bench_function("serde_floor", |b| {
+        b.iter(|| {
+            for text in &cases {
+                let parsed: Result<common::typed::Case, _> = serde_json::from_str(black_box(text));
+                black_box(parsed.is_ok());
+            }
+        })
+    });
+    g.bench_function("decode", |b| {
+        b.iter(|| {
+            for text in &cases {
+                black_box(pol::decode_case(&policy, black_box(text)).is_ok());
+            }
+        })
+    });
+    g.bench_function("json_to_json", |b| {
+        let mut out = Vec::with_capacity(16 * 1024);
+        b.iter(|| {
+            for text in &cases {
+                out.clear();
+                batch::evaluate_line(&policy, at, black_box(text.as_bytes()), 1, &mut out);
+            }
+        })
+    });
+    g.finish();
+}
+
 fn batch_throughput(c: &mut Criterion) {
     let name = "dm_verification";
     let Some((_, source)) = common::shipped_policies()
@@ -70,35 +115,55 @@ fn batch_throughput(c: &mut Criterion) {
     };
     let policy = common::compile(&source, name);
     let at = policy.parse_at(common::AT);
-    let cases = common::shipped_cases(name);
-    if cases.is_empty() {
-        return;
-    }
+    let shipped: Vec<String> = common::shipped_cases(name)
+        .into_iter()
+        .map(|(_, json)| json)
+        .collect();
+    let complete = common::complete_cases();
     let lines = 20_000usize;
-    let mut input = String::new();
-    for i in 0..lines {
-        if let Some((_, json)) = cases.get(i % cases.len()) {
-            input.push_str(json);
-            input.push('\n');
-        }
-    }
     let mut g = c.benchmark_group("batch");
     g.throughput(Throughput::Elements(lines as u64));
     g.sample_size(10);
-    for threads in [1usize, 2] {
-        let opts = batch::Options {
-            threads,
-            ..batch::Options::default()
-        };
-        g.bench_function(BenchmarkId::new("dm_verification_threads", threads), |b| {
-            b.iter(|| {
-                let mut sink = std::io::sink();
-                batch::run(&policy, at, input.as_bytes(), &mut sink, &opts, None)
-            })
-        });
+    // The shipped (partial) cases, and the complete ones.
+    for (label, cases) in [
+        ("dm_verification_threads", &shipped),
+        ("complete_threads", &complete),
+    ] {
+        if cases.is_empty() {
+            continue;
+        }
+        let mut input = String::new();
+        for i in 0..lines {
+            if let Some(json) = cases.get(i % cases.len()) {
+                input.push_str(json);
+                input.push('\n');
+            }
+        }
+        for threads in [1usize, 2] {
+            let opts = batch::Options {
+                threads,
+                ..batch::Options::default()
+            };
+            g.bench_function(BenchmarkId::new(label, threads), |b| {
+                b.iter(|| {
+                    let mut sink = std::io::sink();
+                    batch::run(&policy, at, input.as_bytes(), &mut sink, &opts, None)
+                })
+            });
+        }
+        if label == "complete_threads" {
+            g.bench_function("complete_serde_floor", |b| {
+                b.iter(|| {
+                    for line in input.lines() {
+                        let parsed: Result<common::typed::Case, _> = serde_json::from_str(line);
+                        black_box(parsed.is_ok());
+                    }
+                })
+            });
+        }
     }
     g.finish();
 }
 
-criterion_group!(benches, evaluate, end_to_end, batch_throughput);
+criterion_group!(benches, evaluate, end_to_end, complete, batch_throughput);
 criterion_main!(benches);

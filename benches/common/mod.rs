@@ -93,3 +93,82 @@ pub fn generated_policy(rules: usize) -> String {
     }
     s
 }
+
+/// The 60 complete `dm_verification` cases (every fact given, about 450 bytes each)
+/// that `peers/` picks and checks against Cedar, CEL and ZEN.
+pub fn complete_cases() -> Vec<String> {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/data/dm_verification_complete.jsonl");
+    std::fs::read_to_string(path)
+        .map(|t| {
+            t.lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A `dm_verification` case as a typed struct: what serde alone does with the same
+/// text, the floor for reading a case.
+pub mod typed {
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum SumberCp {
+        Contact,
+        Indri,
+        Rekomendasi,
+        DariPelanggan,
+    }
+
+    #[derive(Debug, Deserialize)]
+    pub enum Peran {
+        #[serde(rename = "nama_fastel")]
+        Fastel,
+        #[serde(rename = "nama_payment")]
+        Payment,
+        #[serde(rename = "nama_cp_verified")]
+        CpVerified,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Relasi {
+        SuamiIstri,
+        OrangTua,
+        Anak,
+        Pimpinan,
+        Karyawan,
+        RelasiLain,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum PernyataanPj {
+        TidakAda,
+        DiAwal,
+        SaatDitanya,
+    }
+
+    #[derive(Debug, Deserialize)]
+    pub struct Case {
+        pub sumber_cp: SumberCp,
+        pub status_verified: bool,
+        pub nomor_cp: String,
+        pub nomor_dihubungi: String,
+        pub peran_penerima: Vec<Peran>,
+        pub relasi_penerima: Relasi,
+        pub cp_verified_atas_nama_payment: bool,
+        pub pernyataan_pj: PernyataanPj,
+        pub jumlah_konfirmasi: i64,
+        pub bayar_bersama: bool,
+        pub jawaban_verifikasi_benar: bool,
+        pub penggunaan_kantor: bool,
+        pub penerima_staf_kantor: bool,
+        pub dispen_sudah_pernah: bool,
+        pub minta_fastel_lain: bool,
+        pub cp_fastel_lain_sama: bool,
+    }
+}

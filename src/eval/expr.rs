@@ -35,7 +35,35 @@ impl Env<'_> {
         }
     }
 
+    /// The value of an expression. The common shapes of conditions are handled
+    /// here; the rest in [`Env::eval_rest`], which keeps this function's frame small.
     pub fn eval(&mut self, e: &CExpr) -> V {
+        match e {
+            CExpr::Const(v) => V::Known(v.clone()),
+            CExpr::Slot(Slot::Fact(i)) => self.fact(*i as usize),
+            CExpr::Slot(Slot::Let(i)) => match self.lets.get(*i as usize) {
+                Some(v) => v.clone(),
+                None => V::Unknown(Deps::default()),
+            },
+            CExpr::Not(a) => not(self.eval(a)),
+            CExpr::And(a, b) => {
+                let x = self.eval(a);
+                and(x, || self.eval(b))
+            }
+            CExpr::Or(a, b) => {
+                let x = self.eval(a);
+                or(x, || self.eval(b))
+            }
+            CExpr::Cmp(op, a, b) => match (self.peek(a), self.peek(b)) {
+                (Some(x), Some(y)) => V::Known(Value::Bool(compare(*op, x, y))),
+                _ => self.eval_rest(e),
+            },
+            _ => self.eval_rest(e),
+        }
+    }
+
+    #[inline(never)]
+    fn eval_rest(&mut self, e: &CExpr) -> V {
         match e {
             CExpr::Const(v) => V::Known(v.clone()),
             CExpr::Slot(Slot::Fact(i)) => self.fact(*i as usize),
