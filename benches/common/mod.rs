@@ -141,7 +141,8 @@ pub mod typed {
         Anak,
         Pimpinan,
         Karyawan,
-        RelasiLain,
+        #[serde(rename = "relasi_lain")]
+        Lain,
     }
 
     #[derive(Debug, Deserialize)]
