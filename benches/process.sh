@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Whole-process figures for docs/performance.md: `pol eval` wall time (hyperfine
-# when installed, else a loop with `time`) and `pol eval --batch` throughput.
+# when installed, else a loop with `time`), `pol eval --batch` throughput, and the
+# peak memory of a batch over 1 GiB of cases.
 #   bash benches/process.sh            # builds the release binary first
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,4 +34,23 @@ PY
 for t in 1 2; do
   /usr/bin/time -f "threads=$t: %e s wall, %U s user, %S s sys, %M kB peak RSS" \
     "$POL" eval "$POLICY" --batch "$TMP/cases.jsonl" --at "$AT" --threads "$t" >/dev/null
+done
+
+echo "== pol eval --batch, 1 GiB of the 60 complete cases (benches/data): throughput and peak memory"
+python3 - "$TMP/big.jsonl" <<'PY'
+import sys
+lines = [l for l in open("benches/data/dm_verification_complete.jsonl").read().splitlines() if l.strip()]
+block = ("\n".join(lines) + "\n").encode()
+target = 1 << 30
+with open(sys.argv[1], "wb") as out:
+    written = 0
+    while written < target:
+        out.write(block)
+        written += len(block)
+PY
+ls -l "$TMP/big.jsonl" | awk '{printf "input: %.2f GiB, ", $5 / 2^30}'
+wc -l < "$TMP/big.jsonl" | awk '{print $1 " lines"}'
+for t in 1 2; do
+  /usr/bin/time -f "threads=$t: %e s wall, %U s user, %S s sys, %M kB peak RSS" \
+    "$POL" eval "$POLICY" --batch "$TMP/big.jsonl" --at "$AT" --threads "$t" >/dev/null
 done

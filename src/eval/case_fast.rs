@@ -80,6 +80,9 @@ impl<'de> Visitor<'de> for ScalarVisitor {
 
 struct KeySeed<'p> {
     policy: &'p Policy,
+    /// Where the key is looked for first: just after the previous one, since
+    /// records usually list their facts in the policy's order.
+    hint: usize,
 }
 
 impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
@@ -90,8 +93,11 @@ impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
             Scalar::Text(t) => t,
             _ => return Err(de::Error::custom("not a text")),
         };
-        self.policy
-            .facts
+        let facts = &self.policy.facts;
+        if facts.get(self.hint).is_some_and(|f| f.name == *key) {
+            return Ok(self.hint);
+        }
+        facts
             .iter()
             .position(|f| f.name == *key)
             .ok_or_else(|| de::Error::custom("unknown fact"))
@@ -120,7 +126,9 @@ impl<'de> Visitor<'de> for CaseSeed<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Case, A::Error> {
         let policy = self.policy;
         let mut case = Case::empty(policy);
-        while let Some(index) = map.next_key_seed(KeySeed { policy })? {
+        let mut hint = 0;
+        while let Some(index) = map.next_key_seed(KeySeed { policy, hint })? {
+            hint = index + 1;
             let scalar = map.next_value_seed(ScalarSeed)?;
             let fact = policy
                 .facts

@@ -20,7 +20,7 @@ macro_rules! known {
 
 impl Env<'_> {
     /// A constant, or a fact or derived fact that is known, read in place.
-    fn peek<'a>(&'a self, e: &'a CExpr) -> Option<&'a Value> {
+    pub(crate) fn peek<'a>(&'a self, e: &'a CExpr) -> Option<&'a Value> {
         match e {
             CExpr::Const(v) => Some(v),
             CExpr::Slot(Slot::Fact(i)) => match self.case.get(*i as usize) {

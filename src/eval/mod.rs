@@ -5,6 +5,7 @@ mod case;
 mod case_fast;
 pub mod decision;
 mod expr;
+mod fast;
 pub mod json_out;
 mod materialize;
 mod outputs;
@@ -150,7 +151,7 @@ pub(crate) fn fire(env: &mut Env, reuse: Option<(&Fired, &Deps)>) -> Fired {
         let earlier = reuse.and_then(|(f, _)| f.lets.get(i));
         let v = match earlier {
             Some(v) if !stale(Some(v)) => v.clone(),
-            _ => env.eval(&l.expr),
+            _ => env.eval_condition(&l.expr),
         };
         env.lets.push(v);
     }
@@ -162,10 +163,16 @@ pub(crate) fn fire(env: &mut Env, reuse: Option<(&Fired, &Deps)>) -> Fired {
             Some(v) if !stale(Some(v)) => v.clone(),
             _ => {
                 let w = rule_window(r, env.at, env);
-                and(and(window.clone(), || w), || match &r.cond {
-                    Some(c) => env.eval(c),
+                let open = window.is_true() && w.is_true();
+                let cond = |env: &mut Env| match &r.cond {
+                    Some(c) => env.eval_condition(c),
                     None => V::TRUE,
-                })
+                };
+                if open {
+                    cond(env)
+                } else {
+                    and(and(window.clone(), || w), || cond(env))
+                }
             }
         };
         fires.push(v);
