@@ -206,9 +206,12 @@ pub(super) fn refine(policy: &Policy, case: &Case, at: Option<i64>, base: &Fired
         } else {
             Some((base, &changed))
         };
-        // Every combination of answers.
+        // Every combination of answers, as long as some output still reads the same
+        // under all of them. `alive` holds those outputs with the rules behind
+        // them so far; the first combination is the reading they must keep.
         let mut c = case.clone();
-        let mut results: Vec<Outputs> = Vec::new();
+        let mut first: Option<Outputs> = None;
+        let mut alive: Vec<(OutputRef, Vec<u32>)> = Vec::new();
         let mut idx = vec![0usize; facts.len()];
         'all: loop {
             for ((f, dom), i) in facts.iter().zip(&domains).zip(&idx) {
@@ -218,7 +221,44 @@ pub(super) fn refine(policy: &Policy, case: &Case, at: Option<i64>, base: &Fired
             }
             let mut env = Env::new(policy, &c, at);
             let fired = fire(&mut env, reuse);
-            results.push(finish(&mut env, &fired, Some(&outputs)));
+            match &first {
+                None => {
+                    let out = finish(&mut env, &fired, Some(&outputs));
+                    alive = outputs
+                        .iter()
+                        .filter(|r| reading(&out, **r).is_some())
+                        .map(|r| {
+                            let mut rules: Vec<u32> = Vec::new();
+                            for rule in rules_of(&out, *r) {
+                                if !rules.contains(&rule) {
+                                    rules.push(rule);
+                                }
+                            }
+                            (*r, rules)
+                        })
+                        .collect();
+                    first = Some(out);
+                }
+                Some(head) => {
+                    let wanted: Vec<OutputRef> = alive.iter().map(|(r, _)| *r).collect();
+                    let out = finish(&mut env, &fired, Some(&wanted));
+                    alive.retain_mut(|(r, rules)| {
+                        let same =
+                            reading(&out, *r).is_some() && reading(&out, *r) == reading(head, *r);
+                        if same {
+                            for rule in rules_of(&out, *r) {
+                                if !rules.contains(&rule) {
+                                    rules.push(rule);
+                                }
+                            }
+                        }
+                        same
+                    });
+                }
+            }
+            if alive.is_empty() {
+                break;
+            }
             let mut k = 0;
             loop {
                 let Some(i) = idx.get_mut(k) else { break 'all };
@@ -230,28 +270,12 @@ pub(super) fn refine(policy: &Policy, case: &Case, at: Option<i64>, base: &Fired
                 k += 1;
             }
         }
-        let Some(first) = results.first() else {
+        let Some(first) = first else {
             continue;
         };
-        for output in outputs {
-            let Some(v) = reading(first, output) else {
-                continue;
-            };
-            if results
-                .iter()
-                .all(|r| reading(r, output).as_ref() == Some(&v))
-            {
-                let mut rules: Vec<u32> = Vec::new();
-                for r in &results {
-                    for rule in rules_of(r, output) {
-                        if !rules.contains(&rule) {
-                            rules.push(rule);
-                        }
-                    }
-                }
-                adopt(o, first, output, rules);
-                settled_any = true;
-            }
+        for (output, rules) in alive {
+            adopt(o, &first, output, rules);
+            settled_any = true;
         }
     }
     if !settled_any {
