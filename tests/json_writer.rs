@@ -101,3 +101,33 @@ fn a_bad_case_appends_nothing() {
     assert_eq!(err.code, "E0603");
     assert_eq!(out, b"kept");
 }
+
+/// A compiled policy is shared by the batch workers: it must be `Send + Sync`, and
+/// its lazily made JSON pieces must come out the same from any thread.
+#[test]
+fn a_compiled_policy_is_shared_across_threads() {
+    fn shareable<T: Send + Sync>(_: &T) {}
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let source = std::fs::read_to_string(root.join("policies/dm_verification.pol")).unwrap();
+    let policy = compile(&source, "dm_verification.pol").unwrap().policy;
+    shareable(&policy);
+    let case = std::fs::read_to_string(
+        root.join("policies/cases/dm_verification/penerima_lain_di_cp_verified.json"),
+    )
+    .unwrap();
+    let at = policy.parse_at("2025-05-02T10:00+07:00");
+    let outputs: Vec<Vec<u8>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut out = Vec::new();
+                    policy.evaluate_json_into(&case, at, &mut out).unwrap();
+                    out
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let expected = serde_json::to_vec(&policy.evaluate_json(&case, at).unwrap()).unwrap();
+    assert!(outputs.iter().all(|o| *o == expected));
+}
