@@ -26,14 +26,9 @@ fn evaluate(c: &mut Criterion) {
 
 fn end_to_end(c: &mut Criterion) {
     let name = "dm_verification";
-    let Some((_, source)) = common::shipped_policies()
-        .into_iter()
-        .find(|(n, _)| n == name)
-    else {
+    let Some((policy, at)) = common::shipped_policy(name) else {
         return;
     };
-    let policy = common::compile(&source, name);
-    let at = policy.parse_at(common::AT);
     let mut g = c.benchmark_group("end_to_end");
     for (case_name, json) in common::shipped_cases(name) {
         // The three stages, then the whole path as `pol eval --batch` runs it.
@@ -64,14 +59,9 @@ fn end_to_end(c: &mut Criterion) {
 /// iteration does all 60; criterion's time divided by 60 is the time per case.
 fn complete(c: &mut Criterion) {
     let name = "dm_verification";
-    let Some((_, source)) = common::shipped_policies()
-        .into_iter()
-        .find(|(n, _)| n == name)
-    else {
+    let Some((policy, at)) = common::shipped_policy(name) else {
         return;
     };
-    let policy = common::compile(&source, name);
-    let at = policy.parse_at(common::AT);
     let cases = common::complete_cases();
     if cases.is_empty() {
         return;
@@ -107,14 +97,9 @@ fn complete(c: &mut Criterion) {
 
 fn batch_throughput(c: &mut Criterion) {
     let name = "dm_verification";
-    let Some((_, source)) = common::shipped_policies()
-        .into_iter()
-        .find(|(n, _)| n == name)
-    else {
+    let Some((policy, at)) = common::shipped_policy(name) else {
         return;
     };
-    let policy = common::compile(&source, name);
-    let at = policy.parse_at(common::AT);
     let shipped: Vec<String> = common::shipped_cases(name)
         .into_iter()
         .map(|(_, json)| json)

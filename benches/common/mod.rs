@@ -45,6 +45,14 @@ pub fn shipped_cases(policy: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// One shipped policy, compiled, with the evaluation time [`AT`] read in its calendar.
+pub fn shipped_policy(name: &str) -> Option<(pol::Policy, Option<i64>)> {
+    let (_, source) = shipped_policies().into_iter().find(|(n, _)| n == name)?;
+    let policy = compile(&source, name);
+    let at = policy.parse_at(AT);
+    Some((policy, at))
+}
+
 /// Compiles a policy, panicking with its diagnostics when it has errors.
 pub fn compile(source: &str, name: &str) -> pol::Policy {
     match pol::compile(source, name) {

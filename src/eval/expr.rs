@@ -65,13 +65,10 @@ impl Env<'_> {
     #[inline(never)]
     fn eval_rest(&mut self, e: &CExpr) -> V {
         match e {
-            CExpr::Const(v) => V::Known(v.clone()),
-            CExpr::Slot(Slot::Fact(i)) => self.fact(*i as usize),
-            CExpr::Slot(Slot::Let(i)) => self
-                .lets
-                .get(*i as usize)
-                .cloned()
-                .unwrap_or(V::Unknown(Deps::default())),
+            // Handled by `eval` itself.
+            CExpr::Const(_) | CExpr::Slot(_) | CExpr::Not(_) | CExpr::And(..) | CExpr::Or(..) => {
+                self.eval(e)
+            }
             CExpr::Now => match self.at {
                 Some(t) => V::Known(Value::DateTime(t)),
                 None => V::Unknown(Deps::one(self.time_bit())),
@@ -80,19 +77,7 @@ impl Env<'_> {
                 Some(t) => V::Known(Value::Date(self.local_date(t))),
                 None => V::Unknown(Deps::one(self.time_bit())),
             },
-            CExpr::Not(a) => not(self.eval(a)),
-            CExpr::And(a, b) => {
-                let x = self.eval(a);
-                and(x, || self.eval(b))
-            }
-            CExpr::Or(a, b) => {
-                let x = self.eval(a);
-                or(x, || self.eval(b))
-            }
             CExpr::Cmp(op, a, b) => {
-                if let (Some(x), Some(y)) = (self.peek(a), self.peek(b)) {
-                    return V::Known(Value::Bool(compare(*op, x, y)));
-                }
                 let (x, y) = (self.eval(a), self.eval(b));
                 let (x, y) = match both(x, y) {
                     Ok(p) => p,

@@ -56,6 +56,11 @@ fn q(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
 }
 
+/// `{"id":…,"label":…,"status":`, the start of an outcome's or a deadline's entry.
+fn id_label_status(id: &str, label: &str) -> String {
+    format!("{{\"id\":{},\"label\":{},\"status\":", q(id), q(label))
+}
+
 fn q_opt(s: Option<&str>) -> String {
     s.map_or_else(|| "null".into(), q)
 }
@@ -63,11 +68,9 @@ fn q_opt(s: Option<&str>) -> String {
 impl Fragments {
     pub fn new(policy: &Policy) -> Fragments {
         let m = &policy.meta;
-        let refs = |kind: &str, names: Vec<&str>| -> Vec<String> {
-            names
-                .into_iter()
-                .map(|n| q(&format!("{kind}.{n}")))
-                .collect()
+        // Quoted output names (`"actions.offer"`), as `pending.decides` lists them.
+        let refs = |n: usize, make: fn(u32) -> OutputRef| -> Vec<String> {
+            (0..n as u32).map(|i| q(&make(i).name(policy))).collect()
         };
         Fragments {
             head: format!(
@@ -143,24 +146,12 @@ impl Fragments {
             outcome: policy
                 .outcomes
                 .iter()
-                .map(|x| {
-                    format!(
-                        "{{\"id\":{},\"label\":{},\"status\":",
-                        q(&x.name),
-                        q(&x.label)
-                    )
-                })
+                .map(|x| id_label_status(&x.name, &x.label))
                 .collect(),
             deadline: policy
                 .deadlines
                 .iter()
-                .map(|x| {
-                    format!(
-                        "{{\"id\":{},\"label\":{},\"status\":",
-                        q(&x.name),
-                        q(&x.label)
-                    )
-                })
+                .map(|x| id_label_status(&x.name, &x.label))
                 .collect(),
             fact: policy.facts.iter().map(|f| q(&f.name)).collect(),
             pending: policy
@@ -176,34 +167,13 @@ impl Fragments {
                     )
                 })
                 .collect(),
-            action_ref: refs(
-                "actions",
-                policy.actions.iter().map(|x| x.name.as_str()).collect(),
-            ),
-            question_ref: refs(
-                "questions",
-                policy.questions.iter().map(|x| x.name.as_str()).collect(),
-            ),
-            script_ref: refs(
-                "scripts",
-                policy.scripts.iter().map(|x| x.name.as_str()).collect(),
-            ),
-            field_ref: refs(
-                "ticket_fields",
-                policy.fields.iter().map(|x| x.name.as_str()).collect(),
-            ),
-            outcome_ref: refs(
-                "outcomes",
-                policy.outcomes.iter().map(|x| x.name.as_str()).collect(),
-            ),
-            deadline_ref: refs(
-                "deadlines",
-                policy.deadlines.iter().map(|x| x.name.as_str()).collect(),
-            ),
-            open_ref: refs(
-                "open",
-                policy.rules.iter().map(|x| x.name.as_str()).collect(),
-            ),
+            action_ref: refs(policy.actions.len(), OutputRef::Action),
+            question_ref: refs(policy.questions.len(), OutputRef::Question),
+            script_ref: refs(policy.scripts.len(), OutputRef::Script),
+            field_ref: refs(policy.fields.len(), OutputRef::Field),
+            outcome_ref: refs(policy.outcomes.len(), OutputRef::Outcome),
+            deadline_ref: refs(policy.deadlines.len(), OutputRef::Deadline),
+            open_ref: refs(policy.rules.len(), OutputRef::Open),
         }
     }
 

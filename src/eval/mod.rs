@@ -3,6 +3,7 @@
 mod calendar;
 mod case;
 mod case_fast;
+mod combine;
 pub mod decision;
 mod expr;
 mod fast;

@@ -4,12 +4,15 @@
 //! This is the form the refinement compares and adopts, and the one both the
 //! [`Decision`](super::decision::Decision) and the direct JSON writer are made from.
 
+use super::combine::{
+    decide_action, decide_earliest, decide_value, presence, Contrib, ValueDecision, ALLOW, FORBID,
+    OPEN, REQUIRE,
+};
 use super::decision::WarningOut;
 use super::render;
 use super::value3::{Deps, V};
 use super::{Env, FactValue};
 use crate::check::ir::*;
-use crate::syntax::ast::Verdict;
 use crate::value::Value;
 
 /// One output of the policy, for `pending.decides` and the refinement.
@@ -181,19 +184,6 @@ pub(crate) struct Outputs {
     pub warnings: Vec<WarningOut>,
     /// Whether something waits on the evaluation time (W0104).
     pub needs_time: bool,
-}
-
-/// Kinds of verdict contributions, in a fixed order for the subset walk.
-const REQUIRE: usize = 0;
-const ALLOW: usize = 1;
-const FORBID: usize = 2;
-const OPEN: usize = 3;
-
-/// One effective (or possibly effective) rule behind an output.
-#[derive(Clone, Copy)]
-struct Contrib<'a> {
-    rule: u32,
-    eff: &'a V,
 }
 
 /// Per-output contributions, gathered from the rules in declaration order.
@@ -606,249 +596,6 @@ fn decide_outcome(
         rules,
         reason,
         deps,
-    }
-}
-
-/// Whether an output is present ("ask", "say", "required"), absent (None) or undecided.
-fn presence(c: &[Contrib]) -> (Option<&'static str>, Vec<u32>, Option<Deps>) {
-    let certain: Vec<u32> = c
-        .iter()
-        .filter(|x| x.eff.is_true())
-        .map(|x| x.rule)
-        .collect();
-    if !certain.is_empty() {
-        return (Some("present"), certain, None);
-    }
-    let mut deps: Option<Deps> = None;
-    let mut rules = Vec::new();
-    for x in c {
-        if let V::Unknown(d) = x.eff {
-            deps.get_or_insert_with(Deps::default).union(d);
-            rules.push(x.rule);
-        }
-    }
-    match deps {
-        Some(d) => (Some("undecided"), rules, Some(d)),
-        None => (None, Vec::new(), None),
-    }
-}
-
-fn decide_action(a: &ActionDef, c: &[(usize, Contrib)]) -> ActionV {
-    let mut certain = [false; 4];
-    let mut possible = [false; 4];
-    let mut deps = Deps::default();
-    for (k, x) in c {
-        if let Some(p) = possible.get_mut(*k) {
-            *p = true;
-        }
-        match x.eff {
-            V::Known(_) => {
-                if let Some(s) = certain.get_mut(*k) {
-                    *s = true;
-                }
-            }
-            V::Unknown(d) => deps.union(d),
-        }
-    }
-    // The verdict for every set of kinds between `certain` and `possible`.
-    let mut uncertain = [0usize; 4];
-    let mut n_uncertain = 0;
-    for k in 0..4 {
-        if possible.get(k) == Some(&true) && certain.get(k) != Some(&true) {
-            if let Some(u) = uncertain.get_mut(n_uncertain) {
-                *u = k;
-                n_uncertain += 1;
-            }
-        }
-    }
-    let mut first: Option<Combined> = None;
-    let mut several = false;
-    for mask in 0..(1u32 << n_uncertain) {
-        let mut set = certain;
-        for (bit, k) in uncertain.iter().take(n_uncertain).enumerate() {
-            if mask & (1 << bit) != 0 {
-                if let Some(s) = set.get_mut(*k) {
-                    *s = true;
-                }
-            }
-        }
-        let r = combine(set, a.default);
-        match first {
-            None => first = Some(r),
-            Some(f) if f != r => several = true,
-            Some(_) => {}
-        }
-    }
-    let rules_of = |kinds: &[usize]| -> Vec<u32> {
-        c.iter()
-            .filter(|(k, x)| kinds.contains(k) && x.eff.is_true())
-            .map(|(_, x)| x.rule)
-            .collect()
-    };
-    let (verdict, reason, rules, deps) = match (first, several) {
-        (Some(Combined::Verdict(v)), false) => {
-            let kinds: &[usize] = match v {
-                Verdict::Required => &[REQUIRE],
-                Verdict::Forbidden => &[FORBID],
-                Verdict::Allowed => &[ALLOW],
-            };
-            (verdict_word(v), None, rules_of(kinds), None)
-        }
-        (Some(Combined::Default(v)), false) => (verdict_word(v), None, Vec::new(), None),
-        (Some(Combined::NoRule), false) => ("undecided", Some("no_rule"), Vec::new(), None),
-        (Some(Combined::Open), false) => ("undecided", Some("open"), rules_of(&[OPEN]), None),
-        (Some(Combined::Conflict), false) => (
-            "undecided",
-            Some("conflict"),
-            rules_of(&[REQUIRE, FORBID]),
-            None,
-        ),
-        _ => {
-            let rules = c
-                .iter()
-                .filter(|(_, x)| !x.eff.is_false())
-                .map(|(_, x)| x.rule)
-                .collect();
-            ("undecided", Some("pending"), rules, Some(deps))
-        }
-    };
-    ActionV {
-        verdict,
-        reason,
-        rules,
-        deps,
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Combined {
-    Verdict(Verdict),
-    Default(Verdict),
-    NoRule,
-    Open,
-    Conflict,
-}
-
-/// forbid beats allow, require beats allow, require + forbid is a conflict, open wins.
-fn combine(set: [bool; 4], default: Option<Verdict>) -> Combined {
-    let [req, allow, forbid, open] = set;
-    if open {
-        Combined::Open
-    } else if req && forbid {
-        Combined::Conflict
-    } else if req {
-        Combined::Verdict(Verdict::Required)
-    } else if forbid {
-        Combined::Verdict(Verdict::Forbidden)
-    } else if allow {
-        Combined::Verdict(Verdict::Allowed)
-    } else {
-        match default {
-            Some(d) => Combined::Default(d),
-            None => Combined::NoRule,
-        }
-    }
-}
-
-fn verdict_word(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Required => "required",
-        Verdict::Allowed => "allowed",
-        Verdict::Forbidden => "forbidden",
-    }
-}
-
-enum ValueDecision {
-    Set(Value, Vec<u32>),
-    Unset,
-    Conflict(Vec<u32>),
-    Undecided(Deps, Vec<u32>),
-}
-
-/// One value from every effective `set`; several different values are a conflict.
-fn decide_value(vals: &[(Contrib, V)]) -> ValueDecision {
-    let mut certain: Vec<(&Value, u32)> = Vec::new();
-    let mut deps: Option<Deps> = None;
-    let mut uncertain: Vec<(Option<&Value>, u32)> = Vec::new();
-    for (c, v) in vals {
-        match (c.eff, v) {
-            (V::Known(_), V::Known(x)) => certain.push((x, c.rule)),
-            (V::Known(_), V::Unknown(d)) => {
-                deps.get_or_insert_with(Deps::default).union(d);
-                uncertain.push((None, c.rule));
-            }
-            (V::Unknown(d), x) => {
-                deps.get_or_insert_with(Deps::default).union(d);
-                if let V::Unknown(d2) = x {
-                    deps.get_or_insert_with(Deps::default).union(d2);
-                }
-                uncertain.push((
-                    match x {
-                        V::Known(x) => Some(x),
-                        _ => None,
-                    },
-                    c.rule,
-                ));
-            }
-        }
-    }
-    let rules: Vec<u32> = certain.iter().map(|(_, r)| *r).collect();
-    if let Some((first, _)) = certain.first() {
-        if certain.iter().any(|(v, _)| !v.equals(first)) {
-            return ValueDecision::Conflict(rules);
-        }
-        if uncertain
-            .iter()
-            .all(|(v, _)| v.is_some_and(|v| v.equals(first)))
-        {
-            return ValueDecision::Set((*first).clone(), rules);
-        }
-    }
-    match deps {
-        Some(d) if !uncertain.is_empty() => {
-            let mut r = rules;
-            r.extend(uncertain.iter().map(|(_, r)| *r));
-            ValueDecision::Undecided(d, r)
-        }
-        _ => ValueDecision::Unset,
-    }
-}
-
-/// The earliest due time; undecided while an unknown rule could make it earlier.
-fn decide_earliest(
-    vals: &[(Contrib, V)],
-) -> (Option<&'static str>, Option<i64>, Vec<u32>, Option<Deps>) {
-    let mut best: Option<(i64, u32)> = None;
-    let mut deps: Option<Deps> = None;
-    let mut maybe: Vec<Option<i64>> = Vec::new();
-    for (c, v) in vals {
-        match (c.eff, v) {
-            (V::Known(_), V::Known(Value::DateTime(t))) => {
-                if best.is_none_or(|(b, _)| *t < b) {
-                    best = Some((*t, c.rule));
-                }
-            }
-            (eff, v) => {
-                if let V::Unknown(d) = eff {
-                    deps.get_or_insert_with(Deps::default).union(d);
-                }
-                match v {
-                    V::Unknown(d) => {
-                        deps.get_or_insert_with(Deps::default).union(d);
-                        maybe.push(None);
-                    }
-                    V::Known(Value::DateTime(t)) => maybe.push(Some(*t)),
-                    V::Known(_) => {}
-                }
-            }
-        }
-    }
-    match best {
-        Some((t, r)) if maybe.iter().all(|m| m.is_some_and(|m| m >= t)) => {
-            (Some("set"), Some(t), vec![r], None)
-        }
-        _ if deps.is_some() => (Some("undecided"), None, Vec::new(), deps),
-        _ => (None, None, Vec::new(), None),
     }
 }
 
