@@ -702,9 +702,15 @@ fn two_rules(header: &str, c1: &str, c2: &str) -> String {
     )
 }
 
-fn fires(d: &Decision) -> (bool, bool) {
-    let asked = |q: &str| d.questions.iter().any(|x| x.id == q && x.status == "ask");
-    (asked("q1"), asked("q2"))
+impl Truth {
+    /// Adds what one brute-force Decision shows: whether each rule's question is
+    /// asked, and whether the two rules conflict on the action.
+    fn observe(&mut self, d: &Decision) {
+        let asked = |q: &str| d.questions.iter().any(|x| x.id == q && x.status == "ask");
+        self.r1 |= asked("q1");
+        self.r2 |= asked("q2");
+        self.both |= d.actions[0].reason == Some("conflict");
+    }
 }
 
 #[test]
@@ -734,11 +740,7 @@ fn integer_conditions_agree_with_brute_force() {
             for y in -4..12 {
                 for z in -4..12 {
                     let json = format!(r#"{{"x":{x},"y":{y},"z":{z}}}"#);
-                    let d = policy.evaluate_json(&json, None).unwrap();
-                    let (a, b) = fires(&d);
-                    truth.r1 |= a;
-                    truth.r2 |= b;
-                    truth.both |= d.actions[0].reason == Some("conflict");
+                    truth.observe(&policy.evaluate_json(&json, None).unwrap());
                 }
             }
         }
@@ -781,11 +783,7 @@ fn time_conditions_agree_with_brute_force() {
             let text = pol::time::format_instant(*d, zone.offset_at(*d));
             let json = format!(r#"{{"d":"{text}"}}"#);
             for at in &grid {
-                let dec = policy.evaluate_json(&json, Some(*at)).unwrap();
-                let (a, b) = fires(&dec);
-                truth.r1 |= a;
-                truth.r2 |= b;
-                truth.both |= dec.actions[0].reason == Some("conflict");
+                truth.observe(&policy.evaluate_json(&json, Some(*at)).unwrap());
             }
         }
         check_against(&src, truth, &format!("case {i}"));
@@ -894,11 +892,7 @@ fn enum_set_and_text_conditions_agree_with_brute_force() {
                                 r#"{{"e":"{e}","s":[{}],"t":{t},"u":{u},"flag":{flag}}}"#,
                                 set.join(",")
                             );
-                            let d = policy.evaluate_json(&json, None).unwrap();
-                            let (a, b) = fires(&d);
-                            truth.r1 |= a;
-                            truth.r2 |= b;
-                            truth.both |= d.actions[0].reason == Some("conflict");
+                            truth.observe(&policy.evaluate_json(&json, None).unwrap());
                         }
                     }
                 }

@@ -274,6 +274,15 @@ impl W<'_> {
         });
     }
 
+    /// The end of an output's entry: its reasons, why it is undecided (if it is),
+    /// what it waits on, and the closing brace.
+    fn close(&mut self, rules: &[u32], reason: Option<&str>, deps: Option<&Deps>) {
+        self.because(rules);
+        self.reason(reason);
+        self.waiting_on(deps);
+        self.out.push(b'}');
+    }
+
     fn reason(&mut self, r: Option<&str>) {
         if let Some(r) = r {
             self.raw(",\"reason\":");
@@ -304,19 +313,14 @@ impl W<'_> {
         self.list(&o.questions, |w, x| {
             w.raw(get(&f.question, x.index));
             w.word(x.status);
-            w.because(&x.rules);
-            w.waiting_on(x.deps.as_ref());
-            w.out.push(b'}');
+            w.close(&x.rules, None, x.deps.as_ref());
         });
 
         self.raw(",\"actions\":");
         self.list(o.actions.iter().enumerate(), |w, (i, a)| {
             w.raw(get(&f.action, i as u32));
             w.word(a.verdict);
-            w.because(&a.rules);
-            w.reason(a.reason);
-            w.waiting_on(a.deps.as_ref());
-            w.out.push(b'}');
+            w.close(&a.rules, a.reason, a.deps.as_ref());
         });
 
         self.raw(",\"ticket_fields\":");
@@ -327,9 +331,7 @@ impl W<'_> {
                 w.raw(",\"value\":");
                 w.value(v);
             }
-            w.because(&x.rules);
-            w.waiting_on(x.deps.as_ref());
-            w.out.push(b'}');
+            w.close(&x.rules, None, x.deps.as_ref());
         });
 
         self.raw(",\"scripts\":");
@@ -352,9 +354,7 @@ impl W<'_> {
                 w.raw(",\"missing\":");
                 w.list(&x.missing, |w, m| w.text(m));
             }
-            w.because(&x.rules);
-            w.waiting_on(x.deps.as_ref());
-            w.out.push(b'}');
+            w.close(&x.rules, None, x.deps.as_ref());
         });
 
         self.raw(",\"outcomes\":{");
@@ -378,10 +378,7 @@ impl W<'_> {
                 Some(v) => w.value(v),
                 None => w.raw("null"),
             }
-            w.because(&x.rules);
-            w.reason(x.reason);
-            w.waiting_on(x.deps.as_ref());
-            w.out.push(b'}');
+            w.close(&x.rules, x.reason, x.deps.as_ref());
         });
 
         self.raw(",\"deadlines\":");
@@ -395,9 +392,7 @@ impl W<'_> {
                 (Some(t), Some(now)) => w.bool(now > t),
                 _ => w.raw("null"),
             }
-            w.because(&x.rules);
-            w.waiting_on(x.deps.as_ref());
-            w.out.push(b'}');
+            w.close(&x.rules, None, x.deps.as_ref());
         });
 
         self.raw(",\"open\":");

@@ -119,36 +119,31 @@ impl V {
 /// Kleene `and`: false wins, then unknown.
 #[inline]
 pub fn and(a: V, b: impl FnOnce() -> V) -> V {
-    match a {
-        V::Known(Value::Bool(false)) => V::FALSE,
-        V::Known(_) => match b() {
-            V::Known(Value::Bool(false)) => V::FALSE,
-            V::Known(_) => V::TRUE,
-            u => u,
-        },
-        V::Unknown(mut x) => match b() {
-            V::Known(Value::Bool(false)) => V::FALSE,
-            V::Known(_) => V::Unknown(x),
-            V::Unknown(y) => {
-                x.union(&y);
-                V::Unknown(x)
-            }
-        },
-    }
+    kleene(a, b, false)
 }
 
 /// Kleene `or`: true wins, then unknown.
 #[inline]
 pub fn or(a: V, b: impl FnOnce() -> V) -> V {
+    kleene(a, b, true)
+}
+
+/// `and` (`wins` = false) and `or` (`wins` = true): the winning value decides
+/// alone, otherwise an unknown side keeps the result unknown (waiting on the facts
+/// of both unknown sides), otherwise the result is the other value.
+#[inline]
+fn kleene(a: V, b: impl FnOnce() -> V, wins: bool) -> V {
+    let decided = V::Known(Value::Bool(wins));
+    let other = V::Known(Value::Bool(!wins));
     match a {
-        V::Known(Value::Bool(true)) => V::TRUE,
+        V::Known(Value::Bool(x)) if x == wins => decided,
         V::Known(_) => match b() {
-            V::Known(Value::Bool(true)) => V::TRUE,
-            V::Known(_) => V::FALSE,
+            V::Known(Value::Bool(y)) if y == wins => decided,
+            V::Known(_) => other,
             u => u,
         },
         V::Unknown(mut x) => match b() {
-            V::Known(Value::Bool(true)) => V::TRUE,
+            V::Known(Value::Bool(y)) if y == wins => decided,
             V::Known(_) => V::Unknown(x),
             V::Unknown(y) => {
                 x.union(&y);
