@@ -17,6 +17,7 @@ pub mod diagnostic;
 pub mod eval;
 pub mod render;
 pub mod schema;
+pub mod serve;
 pub mod span;
 pub mod syntax;
 pub mod testing;

@@ -3,6 +3,7 @@
 mod ask;
 pub mod batch;
 mod human;
+mod serve;
 
 use crate::{render, testing, Compiled, Diagnostic};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -90,6 +91,8 @@ pub enum Command {
         #[arg(long, value_name = "NAME")]
         example_name: Option<String>,
     },
+    /// Serve every policy of a folder over HTTP (see docs/serve.md)
+    Serve(serve::ServeArgs),
     /// Print the JSON Schema of a policy's case record
     Schema {
         /// The policy file
@@ -145,6 +148,7 @@ pub fn run() -> i32 {
         },
         Command::Test { paths, coverage } => test(paths, coverage),
         Command::Schema { policy } => schema(&policy),
+        Command::Serve(args) => serve::command(args),
         Command::Ask { policy, at, case, save_case, save_decision, save_example, example_name } => {
             ask_command(&policy, at.as_deref(), case.as_deref(), save_case, save_decision, save_example, example_name)
         }

@@ -1,0 +1,546 @@
+//! The HTTP routes. Bad input is a 4xx with a JSON error, never a 500.
+
+use super::decision_log::Record;
+use super::registry::{Entry, Version};
+use super::State;
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, Request};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde_json::json;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Instant;
+
+type Shared = axum::extract::State<Arc<State>>;
+
+pub fn router(state: Arc<State>) -> Router {
+    let limit = state.config.max_body_bytes;
+    Router::new()
+        .route("/v1/policies", get(list))
+        .route("/v1/policies/{id}", get(one))
+        .route("/v1/policies/{id}/schema", get(case_schema))
+        .route(
+            "/v1/policies/{id}/evaluate",
+            post(evaluate).layer(DefaultBodyLimit::max(limit)),
+        )
+        .route(
+            "/v1/policies/{id}/evaluate:batch",
+            post(batch).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .route("/openapi.json", get(openapi))
+        .fallback(not_found_route)
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .with_state(state)
+}
+
+/// A request-level error, answered as `{"error": {"code": …, "message": …}}`.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+pub fn error(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+    ApiError {
+        status,
+        code,
+        message: message.into(),
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({"error": {"code": self.code, "message": self.message}});
+        (self.status, json_headers(), body.to_string()).into_response()
+    }
+}
+
+fn json_headers() -> [(header::HeaderName, HeaderValue); 1] {
+    [(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    )]
+}
+
+/// Times every request, counts it, and answers 503 when it runs past the time limit.
+async fn observe(state: Shared, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let route = route_name(req.uri().path());
+    let policy = policy_label(&state, req.uri().path());
+    state.metrics.in_flight.fetch_add(1, Ordering::Relaxed);
+    let response = match tokio::time::timeout(state.config.timeout, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            format!(
+                "the request took longer than {} ms",
+                state.config.timeout.as_millis()
+            ),
+        )
+        .into_response(),
+    };
+    state.metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
+    state.metrics.request(
+        route,
+        &policy,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
+    response
+}
+
+fn route_name(path: &str) -> &'static str {
+    let rest = path.strip_prefix("/v1/policies");
+    match rest {
+        Some("") | Some("/") => "list",
+        Some(r) if r.ends_with("/evaluate") => "evaluate",
+        Some(r) if r.ends_with("/evaluate:batch") => "evaluate_batch",
+        Some(r) if r.ends_with("/schema") => "schema",
+        Some(_) => "policy",
+        None => match path {
+            "/healthz" => "healthz",
+            "/readyz" => "readyz",
+            "/metrics" => "metrics",
+            "/openapi.json" => "openapi",
+            _ => "other",
+        },
+    }
+}
+
+/// The policy id of the path when it names a served policy, else `-` (so that
+/// unknown ids cannot grow the metrics without bound).
+fn policy_label(state: &State, path: &str) -> String {
+    let id = path
+        .strip_prefix("/v1/policies/")
+        .and_then(|r| r.split('/').next())
+        .unwrap_or("");
+    if !id.is_empty() && state.registry.load().entries.contains_key(id) {
+        id.to_string()
+    } else {
+        "-".to_string()
+    }
+}
+
+async fn not_found_route(req: Request) -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("no route `{} {}`", req.method(), req.uri().path()),
+    )
+    .into_response()
+}
+
+fn entry(state: &State, id: &str) -> Result<Arc<Entry>, ApiError> {
+    state
+        .registry
+        .load()
+        .entries
+        .get(id)
+        .cloned()
+        .ok_or_else(|| {
+            error(
+                StatusCode::NOT_FOUND,
+                "policy_not_found",
+                format!("no policy `{id}`: GET /v1/policies lists the policies served"),
+            )
+        })
+}
+
+fn serving(state: &State, id: &str) -> Result<Arc<Version>, ApiError> {
+    let e = entry(state, id)?;
+    e.serving.clone().ok_or_else(|| {
+        error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "policy_unavailable",
+            format!(
+                "policy `{id}` has errors and no earlier version that checked: GET /v1/policies/{id} shows them"
+            ),
+        )
+    })
+}
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+fn rfc3339_utc(secs: i64) -> String {
+    crate::time::format_instant(secs, 0)
+}
+
+/// The `at` query parameter, if any.
+fn query_at(query: Option<&str>) -> Result<Option<String>, ApiError> {
+    let Some(q) = query else { return Ok(None) };
+    for pair in q.split('&') {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        if k == "at" {
+            return percent_decode(v).map(Some).ok_or_else(|| {
+                error(
+                    StatusCode::BAD_REQUEST,
+                    "bad_at",
+                    "the `at` parameter is not valid percent-encoded UTF-8",
+                )
+            });
+        }
+    }
+    Ok(None)
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        match c {
+            b'%' => {
+                let hex = s.get(i + 1..i + 3)?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            _ => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn parse_at(policy: &crate::Policy, text: Option<&str>) -> Result<i64, ApiError> {
+    match text {
+        None => Ok(now_secs()),
+        Some(t) => policy.parse_at(t).ok_or_else(|| {
+            error(
+                StatusCode::BAD_REQUEST,
+                "bad_at",
+                format!("`{t}` is not a date and time such as 2025-04-29T10:30+07:00"),
+            )
+        }),
+    }
+}
+
+fn body_error(rejection: BytesRejection, limit: usize) -> ApiError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the request body is over {limit} bytes"),
+        )
+    } else {
+        error(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("cannot read the request body: {rejection}"),
+        )
+    }
+}
+
+/// A case error, in the same JSON as `pol eval` prints.
+fn case_error(e: &crate::CaseError) -> Response {
+    let body = json!({
+        "error": { "code": e.code, "file": "request body", "path": e.path, "expected": e.expected, "found": e.found, "message": e.message }
+    });
+    (StatusCode::BAD_REQUEST, json_headers(), body.to_string()).into_response()
+}
+
+/// The case and the evaluation time of an `evaluate` body: either the case record
+/// itself, or `{"case": {…}, "at": "…"}` (no fact can be named `case`: it is a keyword).
+fn split_envelope(body: &str) -> Result<(std::borrow::Cow<'_, str>, Option<String>), ()> {
+    if !body.contains("\"case\"") {
+        return Ok((body.into(), None));
+    }
+    let Ok(serde_json::Value::Object(mut m)) = serde_json::from_str::<serde_json::Value>(body)
+    else {
+        return Ok((body.into(), None));
+    };
+    let Some(case) = m.remove("case") else {
+        return Ok((body.into(), None));
+    };
+    let at = match m.remove("at") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(s)) => Some(s),
+        Some(_) => return Err(()),
+    };
+    if !m.is_empty() {
+        return Err(());
+    }
+    Ok((case.to_string().into(), at))
+}
+
+async fn evaluate(
+    state: Shared,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let version = match serving(&state, &id) {
+        Ok(v) => v,
+        Err(r) => return r.into_response(),
+    };
+    let body = match body {
+        Ok(b) => b,
+        Err(r) => return body_error(r, state.config.max_body_bytes).into_response(),
+    };
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return case_error(&crate::CaseError {
+            code: "E0601",
+            path: "$".into(),
+            expected: "a JSON object".into(),
+            found: "bytes that are not UTF-8 text".into(),
+            message: "the case is not UTF-8 text".into(),
+        });
+    };
+    let (case_text, body_at) = match split_envelope(text) {
+        Ok(x) => x,
+        Err(()) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                "a body with `case` must be {\"case\": {…}, \"at\": \"…\"} and nothing else",
+            )
+            .into_response()
+        }
+    };
+    let at_text = match query_at(query.as_deref()) {
+        Ok(Some(q)) => Some(q),
+        Ok(None) => body_at,
+        Err(r) => return r.into_response(),
+    };
+    let policy = &version.compiled.policy;
+    let at = match parse_at(policy, at_text.as_deref()) {
+        Ok(a) => a,
+        Err(r) => return r.into_response(),
+    };
+    let mut out = Vec::with_capacity(4096);
+    match policy.evaluate_json_into(&case_text, Some(at), &mut out) {
+        Ok(()) => {
+            state.metrics.evaluations(&id, 1, 0);
+            let decision_id = state.decision_id();
+            if let Some(log) = &state.log {
+                let facts = serde_json::from_str(&case_text).unwrap_or(serde_json::Value::Null);
+                log.write(
+                    Record {
+                        decision_id: &decision_id,
+                        time: &rfc3339_utc(now_secs()),
+                        policy: &id,
+                        content_hash: &version.content_hash,
+                        facts: &super::decision_log::mask(policy, &facts),
+                        decision: &out,
+                    }
+                    .to_line(),
+                );
+            }
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            if let Ok(v) = HeaderValue::from_str(&decision_id) {
+                headers.insert("x-decision-id", v);
+            }
+            if let Ok(v) = HeaderValue::from_str(&version.content_hash) {
+                headers.insert("x-policy-hash", v);
+            }
+            (StatusCode::OK, headers, out).into_response()
+        }
+        Err(e) => {
+            state.metrics.evaluations(&id, 0, 1);
+            case_error(&e)
+        }
+    }
+}
+
+async fn batch(
+    state: Shared,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+    req: Request,
+) -> Response {
+    let version = match serving(&state, &id) {
+        Ok(v) => v,
+        Err(r) => return r.into_response(),
+    };
+    let at = match query_at(query.as_deref()) {
+        Ok(t) => match parse_at(&version.compiled.policy, t.as_deref()) {
+            Ok(a) => a,
+            Err(r) => return r.into_response(),
+        },
+        Err(r) => return r.into_response(),
+    };
+    let max = state.config.max_batch_bytes;
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max) {
+        return error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the batch is over {max} bytes"),
+        )
+        .into_response();
+    }
+    let decision_id = state.decision_id();
+    let input = req.into_body().into_data_stream();
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(8);
+    tokio::spawn(super::batch::stream(
+        state.0.clone(),
+        version,
+        id,
+        at,
+        decision_id.clone(),
+        input,
+        tx,
+    ));
+    let output = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-ndjson"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&decision_id) {
+        headers.insert("x-decision-id", v);
+    }
+    (StatusCode::OK, headers, Body::from_stream(output)).into_response()
+}
+
+fn policy_json(e: &Entry) -> serde_json::Value {
+    let serving = e.serving.as_ref().map(|v| {
+        let m = &v.compiled.policy.meta;
+        json!({
+            "policy_id": m.id,
+            "version": m.version,
+            "title": m.title,
+            "valid_from": m.valid_from.map(crate::time::format_date),
+            "valid_until": m.valid_until.map(crate::time::format_date),
+            "content_hash": v.content_hash,
+            "loaded_at": rfc3339_utc(v.loaded_at),
+        })
+    });
+    json!({
+        "id": e.id,
+        "file": e.file.display().to_string(),
+        "load_status": e.status.as_str(),
+        "file_hash": e.file_hash,
+        "serving": serving,
+        "diagnostics": e.diagnostics,
+    })
+}
+
+async fn list(state: Shared) -> Response {
+    let reg = state.registry.load();
+    let policies: Vec<serde_json::Value> = reg.entries.values().map(|e| policy_json(e)).collect();
+    let body = json!({ "policies": policies });
+    (StatusCode::OK, json_headers(), body.to_string()).into_response()
+}
+
+async fn one(state: Shared, Path(id): Path<String>) -> Response {
+    match entry(&state, &id) {
+        Ok(e) => (StatusCode::OK, json_headers(), policy_json(&e).to_string()).into_response(),
+        Err(r) => r.into_response(),
+    }
+}
+
+async fn case_schema(state: Shared, Path(id): Path<String>) -> Response {
+    match serving(&state, &id) {
+        Ok(v) => {
+            let schema = crate::schema::case_schema(&v.compiled.policy);
+            (StatusCode::OK, json_headers(), schema.to_string()).into_response()
+        }
+        Err(r) => r.into_response(),
+    }
+}
+
+async fn healthz() -> Response {
+    (StatusCode::OK, json_headers(), r#"{"status":"ok"}"#).into_response()
+}
+
+async fn readyz(state: Shared) -> Response {
+    let reg = state.registry.load();
+    let served = reg.entries.values().filter(|e| e.serving.is_some()).count();
+    if !state.ready.load(Ordering::SeqCst) {
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not_ready",
+            "the server is shutting down",
+        )
+        .into_response();
+    }
+    if served == 0 {
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not_ready",
+            "no policy is served: every policy file is missing or has errors",
+        )
+        .into_response();
+    }
+    let body = json!({"status": "ready", "policies": served});
+    (StatusCode::OK, json_headers(), body.to_string()).into_response()
+}
+
+async fn metrics(state: Shared) -> Response {
+    let reg = state.registry.load();
+    let loaded = reg.entries.values().filter(|e| e.serving.is_some()).count();
+    let failed = reg.entries.len() - loaded;
+    (
+        StatusCode::OK,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4"),
+        )],
+        state.metrics.render(loaded, failed),
+    )
+        .into_response()
+}
+
+async fn openapi() -> Response {
+    (
+        StatusCode::OK,
+        json_headers(),
+        super::openapi::document().to_string(),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_at_is_percent_decoded() {
+        let at = query_at(Some("x=1&at=2025-05-02T10%3A00%2B07%3A00"))
+            .ok()
+            .flatten();
+        assert_eq!(at.as_deref(), Some("2025-05-02T10:00+07:00"));
+        assert!(query_at(Some("at=%ZZ")).is_err());
+    }
+
+    #[test]
+    fn envelope_or_bare_case() {
+        let (c, at) = split_envelope(r#"{"a": 1}"#).unwrap();
+        assert_eq!((c.as_ref(), at), (r#"{"a": 1}"#, None));
+        let (c, at) = split_envelope(r#"{"case": {"a": 1}, "at": "2025-01-01"}"#).unwrap();
+        assert_eq!(c.as_ref(), r#"{"a":1}"#);
+        assert_eq!(at.as_deref(), Some("2025-01-01"));
+        assert!(split_envelope(r#"{"case": {}, "other": 1}"#).is_err());
+    }
+}
