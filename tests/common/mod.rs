@@ -23,3 +23,4 @@ pub fn pol_stdin(args: &[&str], input: impl AsRef<[u8]>) -> Output {
     let _ = feeder.join().unwrap();
     out
 }
+pub mod server;
