@@ -101,6 +101,9 @@ pub fn case_schema(policy: &Policy) -> J {
         if let Some(q) = &f.ask {
             s["x-question"] = J::String(q.clone());
         }
+        if f.sensitive {
+            s["x-sensitive"] = J::Bool(true);
+        }
         s["description"] = J::String(
             "absent: not asked yet; null: asked, the customer could not or would not answer".into(),
         );
