@@ -15,6 +15,7 @@ pub mod builtins;
 pub mod check;
 pub mod diagnostic;
 pub mod eval;
+mod mask;
 pub mod render;
 pub mod schema;
 pub mod serve;

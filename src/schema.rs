@@ -4,20 +4,55 @@ use crate::check::ir::Policy;
 use crate::types::Type;
 use serde_json::{json, Map, Value as J};
 
+// The text forms `crate::time` reads, as ECMA-262 patterns (ASCII digits only,
+// `[0-9]` rather than `\d`, which is Unicode-aware in some engines).
+
+/// `YYYY-MM-DD`, with the days each month has, 29 February only in leap years.
+const DATE: &str = concat!(
+    "([0-9]{4}-(0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])",
+    "|[0-9]{4}-(0[469]|11)-(0[1-9]|[12][0-9]|30)",
+    "|[0-9]{4}-02-(0[1-9]|1[0-9]|2[0-8])",
+    "|([0-9]{2}(0[48]|[2468][048]|[13579][26])|([02468][048]|[13579][26])00)-02-29)"
+);
+
+/// `HH:MM`, `HH:MM:SS`, `HH:MM:SS.f` (1 to 9 digits of fraction).
+const CLOCK: &str = "([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{1,9})?)?";
+
+/// A clock whose hour may have one digit.
+const TIME_OF_DAY: &str = "([01]?[0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{1,9})?)?";
+
+/// `Z`, `+HH:MM`, `-HH:MM`, or nothing (local time in the calendar's zone).
+const OFFSET: &str = "(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?";
+
+/// `N UNIT`, or ISO 8601 `PnWnDTnHnMnS` with at least one part, in that order.
+fn duration_pattern() -> String {
+    let n = "[0-9]{1,9}";
+    let time = format!("T({n}H({n}M)?({n}S)?|{n}M({n}S)?|{n}S)");
+    format!("^({n} (second|minute|hour|day|week)s?|P({n}W({n}D)?({time})?|{n}D({time})?|{time}))$")
+}
+
+fn date_pattern() -> String {
+    format!("^{DATE}$")
+}
+
+fn datetime_pattern() -> String {
+    format!("^{DATE}T{CLOCK}{OFFSET}$")
+}
+
 fn type_schema(policy: &Policy, t: &Type, unique: bool) -> J {
     match t {
         Type::Bool => json!({"type": "boolean"}),
         Type::Int => json!({"type": "integer"}),
         Type::Decimal => json!({"type": ["number", "string"], "pattern": "^-?[0-9]+(\\.[0-9]+)?$"}),
         Type::Text => json!({"type": "string"}),
-        Type::Date => json!({"type": "string", "format": "date"}),
-        Type::DateTime => json!({"type": "string", "format": "date-time"}),
-        Type::Time => {
-            json!({"type": "string", "pattern": "^([01]?[0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"})
-        }
-        Type::Duration => {
-            json!({"type": "string", "description": "ISO 8601 (\"PT30M\") or \"30 minutes\""})
-        }
+        Type::Date => json!({"type": "string", "format": "date", "pattern": date_pattern()}),
+        Type::DateTime => json!({"type": "string", "pattern": datetime_pattern()}),
+        Type::Time => json!({"type": "string", "pattern": format!("^{TIME_OF_DAY}$")}),
+        Type::Duration => json!({
+            "type": "string",
+            "pattern": duration_pattern(),
+            "description": "\"30 minutes\" (second, minute, hour, day, week) or ISO 8601 \"PT30M\""
+        }),
         Type::Enum(ei, name) => {
             let en = policy.enums.get(*ei as usize);
             let values: Vec<J> = en
@@ -65,6 +100,9 @@ pub fn case_schema(policy: &Policy) -> J {
         }
         if let Some(q) = &f.ask {
             s["x-question"] = J::String(q.clone());
+        }
+        if f.sensitive {
+            s["x-sensitive"] = J::Bool(true);
         }
         s["description"] = J::String(
             "absent: not asked yet; null: asked, the customer could not or would not answer".into(),

@@ -106,59 +106,148 @@ pub fn format_duration(secs: i64) -> String {
     format!("{sign}{}", parts.join(" "))
 }
 
-/// Parses `HH:MM` or `HH:MM:SS` into seconds since midnight.
-pub fn parse_time(text: &str) -> Option<u32> {
-    let mut parts = text.split(':');
-    let h: u32 = parts.next()?.parse().ok()?;
-    let m: u32 = parts.next()?.parse().ok()?;
-    let s: u32 = match parts.next() {
-        Some(p) => p.parse().ok()?,
-        None => 0,
+// The text forms below are the whole set that case records, `--at` and policy
+// literals accept; the case schema (src/schema.rs) states the same set as
+// patterns, and tests/case_dates.rs holds the two to agreement. The shape (which
+// characters where) is checked here first, so that `jiff`, which reads more forms
+// than these, only ever sees text of the accepted shape and checks the values.
+
+/// Whether `text` has the shape of `form`: `9` stands for an ASCII digit, any
+/// other character for itself.
+fn shaped(text: &str, form: &str) -> bool {
+    text.len() == form.len()
+        && text.bytes().zip(form.bytes()).all(|(c, f)| match f {
+            b'9' => c.is_ascii_digit(),
+            _ => c == f,
+        })
+}
+
+/// `HH:MM`, `HH:MM:SS`, or `HH:MM:SS.f` with 1 to 9 digits of fraction; the
+/// fraction is dropped (truncation toward the past).
+fn parse_clock(text: &str) -> Option<u32> {
+    let (whole, fraction) = match text.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (text, None),
     };
-    if parts.next().is_some() || h > 23 || m > 59 || s > 59 {
+    let with_seconds = shaped(whole, "99:99:99");
+    let shape_ok = match fraction {
+        None => with_seconds || shaped(whole, "99:99"),
+        Some(f) => {
+            with_seconds && (1..=9).contains(&f.len()) && f.bytes().all(|c| c.is_ascii_digit())
+        }
+    };
+    // `jiff` reads a leap second (`:60`) as `:59`; it is not a time of day here.
+    if !shape_ok || whole.get(6..) == Some("60") {
         return None;
     }
-    Some(h * 3600 + m * 60 + s)
+    let t: jiff::civil::Time = text.parse().ok()?;
+    let secs = i32::from(t.hour()) * 3600 + i32::from(t.minute()) * 60 + i32::from(t.second());
+    u32::try_from(secs).ok()
 }
 
-/// Parses `YYYY-MM-DD`.
+/// A time of day: `HH:MM` or `HH:MM:SS` (the hour may have one digit: `7:30`),
+/// with an optional fraction of a second (1 to 9 digits) that is dropped.
+pub fn parse_time(text: &str) -> Option<u32> {
+    if text.as_bytes().get(1) == Some(&b':') {
+        return parse_clock(&format!("0{text}"));
+    }
+    parse_clock(text)
+}
+
+/// A date: `YYYY-MM-DD`, a day that exists in the proleptic Gregorian calendar.
 pub fn parse_date(text: &str) -> Option<i32> {
-    let mut parts = text.split('-');
-    let y: i64 = parts.next()?.parse().ok()?;
-    let m: u32 = parts.next()?.parse().ok()?;
-    let d: u32 = parts.next()?.parse().ok()?;
-    if parts.next().is_some() {
+    if !shaped(text, "9999-99-99") {
         return None;
     }
-    days_from_civil(y, m, d)
+    let date: jiff::civil::Date = text.parse().ok()?;
+    let days = date.since(jiff::civil::date(1970, 1, 1)).ok()?.get_days();
+    Some(days)
 }
 
-/// Parses `YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM]` into local seconds and an optional offset.
+/// A UTC offset `+HH:MM` or `-HH:MM`, hours 00 to 23, minutes 00 to 59.
+pub fn parse_offset(text: &str) -> Option<i32> {
+    let sign = match text.as_bytes().first()? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let rest = text.get(1..)?;
+    if !shaped(rest, "99:99") {
+        return None;
+    }
+    let h: i32 = rest.get(..2)?.parse().ok()?;
+    let m: i32 = rest.get(3..)?.parse().ok()?;
+    (h <= 23 && m <= 59).then_some(sign * (h * 3600 + m * 60))
+}
+
+/// A date and time: `YYYY-MM-DDTHH:MM[:SS[.f]]` followed by `Z`, by an offset
+/// `±HH:MM`, or by nothing (local time, read in the policy's calendar zone by the
+/// caller). Gives the local seconds since the epoch and the offset, if any; a
+/// fraction of a second is dropped.
 pub fn parse_datetime(text: &str) -> Option<(i64, Option<i32>)> {
-    let (date, rest) = text.split_once(['T', 't', ' '])?;
+    let (date, rest) = text.split_at_checked(10)?;
+    let clock_and_zone = rest.strip_prefix('T')?;
+    let (clock, offset) = if let Some(clock) = clock_and_zone.strip_suffix('Z') {
+        (clock, Some(0))
+    } else {
+        let cut = clock_and_zone.len().saturating_sub(6);
+        match clock_and_zone.split_at_checked(cut) {
+            Some((clock, off)) if off.starts_with(['+', '-']) => (clock, Some(parse_offset(off)?)),
+            _ => (clock_and_zone, None),
+        }
+    };
     let days = parse_date(date)?;
-    let (time, offset) = if let Some(t) = rest.strip_suffix(['Z', 'z']) {
-        (t, Some(0))
-    } else if let Some(pos) = rest.rfind(['+', '-']) {
-        let (t, off) = rest.split_at(pos);
-        let sign = if off.starts_with('-') { -1 } else { 1 };
-        let off = off.get(1..)?;
-        let (oh, om) = off
-            .split_once(':')
-            .unwrap_or((off.get(..2)?, off.get(2..)?));
-        let oh: i32 = oh.parse().ok()?;
-        let om: i32 = om.parse().ok()?;
-        if oh > 23 || om > 59 {
+    let secs = parse_clock(clock)?;
+    Some((i64::from(days) * SECONDS_PER_DAY + i64::from(secs), offset))
+}
+
+/// A duration: `N UNIT` (`30 minutes`, `1 hour`; units `second`, `minute`,
+/// `hour`, `day`, `week`, singular or plural), or ISO 8601 `PnWnDTnHnMnS` with
+/// at least one part, in that order (`PT30M`, `P1DT2H`). Numbers have 1 to 9
+/// ASCII digits; a day is 24 hours.
+pub fn parse_duration(text: &str) -> Option<i64> {
+    fn number(n: &str) -> Option<i64> {
+        if !(1..=9).contains(&n.len()) || !n.bytes().all(|c| c.is_ascii_digit()) {
             return None;
         }
-        (t, Some(sign * (oh * 3600 + om * 60)))
-    } else {
-        (rest, None)
+        n.parse().ok()
+    }
+    if let Some(iso) = text.strip_prefix('P') {
+        let (date, time) = match iso.split_once('T') {
+            Some((d, t)) if !t.is_empty() => (d, Some(t)),
+            Some(_) => return None,
+            None => (iso, None),
+        };
+        let mut total = 0;
+        let mut parts = 0;
+        for (part, units) in [
+            (date, &[('W', 604_800), ('D', 86_400)][..]),
+            (time.unwrap_or(""), &[('H', 3600), ('M', 60), ('S', 1)][..]),
+        ] {
+            let mut rest = part;
+            for (unit, size) in units {
+                if let Some((n, after)) = rest.split_once(*unit) {
+                    total += number(n)? * size;
+                    parts += 1;
+                    rest = after;
+                }
+            }
+            if !rest.is_empty() {
+                return None;
+            }
+        }
+        return (parts > 0).then_some(total);
+    }
+    let (n, unit) = text.split_once(' ')?;
+    let size = match unit.strip_suffix('s').unwrap_or(unit) {
+        "second" => 1,
+        "minute" => 60,
+        "hour" => 3600,
+        "day" => 86_400,
+        "week" => 604_800,
+        _ => return None,
     };
-    // Accept fractional seconds in case records, dropping the fraction.
-    let time = time.split_once('.').map_or(time, |(t, _)| t);
-    let secs = parse_time(time)?;
-    Some((i64::from(days) * SECONDS_PER_DAY + i64::from(secs), offset))
+    Some(number(n)? * size)
 }
 
 /// A named IANA time zone or a fixed offset such as `+07:00`.
@@ -223,18 +312,6 @@ impl Zone {
     pub fn local_seconds(&self, instant: i64) -> i64 {
         instant + i64::from(self.offset_at(instant))
     }
-}
-
-fn parse_offset(text: &str) -> Option<i32> {
-    let sign = match text.chars().next()? {
-        '+' => 1,
-        '-' => -1,
-        _ => return None,
-    };
-    let (h, m) = text.get(1..)?.split_once(':')?;
-    let h: i32 = h.parse().ok()?;
-    let m: i32 = m.parse().ok()?;
-    (h <= 23 && m <= 59).then_some(sign * (h * 3600 + m * 60))
 }
 
 #[cfg(test)]

@@ -246,6 +246,11 @@ pub enum CheckError {
     ConflictingDefault {
         span: Span,
     },
+    SensitiveTwice {
+        span: Span,
+        first: Span,
+        fact: String,
+    },
     // warnings
     Unused {
         span: Span,
@@ -483,6 +488,10 @@ impl CheckError {
             ConflictingDefault { span } => Diagnostic::error("E0506", "a default must be a plain value")
                 .primary(*span, "not a plain value")
                 .help("write the value itself, e.g. `default false` or `default AGENT`"),
+            SensitiveTwice { span, first, fact } => Diagnostic::error("E0507", format!("the fact `{fact}` is marked `sensitive` twice"))
+                .primary(*span, "marked again")
+                .secondary(*first, "first marked here")
+                .help("write `sensitive` once"),
             Unused { span, name, kind } => Diagnostic::warning("W0001", format!("the {kind} `{name}` is never used"))
                 .primary(*span, "declared here")
                 .help("use it in a rule, or remove it"),

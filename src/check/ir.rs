@@ -153,6 +153,8 @@ pub struct FactDef {
     pub is_set: bool,
     pub label: Option<String>,
     pub ask: Option<String>,
+    /// Marked `sensitive`: its value is masked where cases are logged.
+    pub sensitive: bool,
     pub span: Span,
 }
 

@@ -460,6 +460,13 @@ impl<'a> Checker<'a> {
                     continue;
                 }
                 self.mixed_script(&f.name);
+                if let [first, again, ..] = f.sensitive.as_slice() {
+                    self.err(CheckError::SensitiveTwice {
+                        span: *again,
+                        first: *first,
+                        fact: f.name.name.clone(),
+                    });
+                }
                 let ty = self.resolve_type(&f.ty);
                 let is_set = matches!(f.ty, TypeRef::List { is_set: true, .. });
                 let index = self.facts.len() as u32;
@@ -471,6 +478,7 @@ impl<'a> Checker<'a> {
                     is_set,
                     label: f.label.as_ref().map(|t| t.value.clone()),
                     ask: f.ask.as_ref().map(|t| t.value.clone()),
+                    sensitive: !f.sensitive.is_empty(),
                     span: f.name.span,
                 });
             }

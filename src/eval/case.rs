@@ -223,7 +223,7 @@ fn value_of(
             let s = v
                 .as_str()
                 .ok_or_else(|| wrong("a duration such as \"30 minutes\" or \"PT30M\""))?;
-            Value::Duration(parse_duration(s).ok_or_else(|| {
+            Value::Duration(crate::time::parse_duration(s).ok_or_else(|| {
                 bad_text("E0605", "a duration such as \"30 minutes\" or \"PT30M\"", s)
             })?)
         }
@@ -259,49 +259,4 @@ fn value_of(
         }
         Type::Error => return Err(wrong("a value")),
     })
-}
-
-/// `"30 minutes"`, `"2 hours"`, `"1 day"`, or ISO 8601 `"PT30M"`, `"P1DT2H"`.
-pub fn parse_duration(s: &str) -> Option<i64> {
-    let s = s.trim();
-    if let Some(iso) = s.strip_prefix('P') {
-        let mut total: i64 = 0;
-        let mut num = String::new();
-        let mut in_time = false;
-        for c in iso.chars() {
-            match c {
-                'T' => in_time = true,
-                '0'..='9' => num.push(c),
-                unit => {
-                    let n: i64 = num.parse().ok()?;
-                    num.clear();
-                    let secs = match (unit, in_time) {
-                        ('W', false) => 604_800,
-                        ('D', false) => 86_400,
-                        ('H', true) => 3600,
-                        ('M', true) => 60,
-                        ('S', true) => 1,
-                        _ => return None,
-                    };
-                    total = total.checked_add(n.checked_mul(secs)?)?;
-                }
-            }
-        }
-        return num.is_empty().then_some(total);
-    }
-    let mut parts = s.split_whitespace();
-    let n: i64 = parts.next()?.parse().ok()?;
-    let unit = parts.next()?;
-    if parts.next().is_some() {
-        return None;
-    }
-    let secs = match unit.trim_end_matches('s') {
-        "second" => 1,
-        "minute" => 60,
-        "hour" => 3600,
-        "day" => 86_400,
-        "week" => 604_800,
-        _ => return None,
-    };
-    n.checked_mul(secs)
 }

@@ -182,7 +182,7 @@ fn value_of(policy: &Policy, ty: &Type, s: Scalar, is_set: bool) -> Option<Value
             })
         }
         (Type::Time, Scalar::Text(t)) => Value::Time(crate::time::parse_time(&t)?),
-        (Type::Duration, Scalar::Text(t)) => Value::Duration(super::parse_duration(&t)?),
+        (Type::Duration, Scalar::Text(t)) => Value::Duration(crate::time::parse_duration(&t)?),
         (Type::List(elem), Scalar::List(items)) => {
             let mut out: Vec<Value> = Vec::with_capacity(items.len());
             for item in items {

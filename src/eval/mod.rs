@@ -14,7 +14,8 @@ mod refine;
 pub mod render;
 mod value3;
 
-pub use case::{decode_case, decode_value, parse_duration, CaseError};
+pub use crate::time::parse_duration;
+pub use case::{decode_case, decode_value, CaseError};
 pub use expr::in_range;
 pub use render::json_value as value_json;
 

@@ -112,6 +112,8 @@ pub struct FactDecl {
     pub ty: TypeRef,
     pub label: Option<Text>,
     pub ask: Option<Text>,
+    /// Where each `sensitive` mark is written (more than one is an error).
+    pub sensitive: Vec<Span>,
     pub span: Span,
 }
 

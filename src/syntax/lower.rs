@@ -309,6 +309,7 @@ impl<'s> Lowerer<'s> {
             let mut ty = None;
             let mut label = None;
             let mut ask = None;
+            let mut sensitive = Vec::new();
             for a in c.into_inner() {
                 match a.as_rule() {
                     Rule::ident => name = Some(self.ident(a)),
@@ -320,6 +321,7 @@ impl<'s> Lowerer<'s> {
                         next(&mut it, asp, "`ask`")?;
                         ask = Some(self.text(next(&mut it, asp, "the question")?));
                     }
+                    Rule::fact_sensitive => sensitive.push(span(&a)),
                     _ => {}
                 }
             }
@@ -336,6 +338,7 @@ impl<'s> Lowerer<'s> {
                 ty,
                 label,
                 ask,
+                sensitive,
                 span: fsp,
             });
         }

@@ -34,7 +34,9 @@ pub fn translate(source: &str, offset: usize, error: &Error<Rule>) -> SyntaxErro
             instead,
         };
     }
-    if positives.contains(&Rule::ident) && is_keyword(&found_word) {
+    if (positives.contains(&Rule::ident) || positives.contains(&Rule::fact_decl))
+        && is_keyword(&found_word)
+    {
         return SyntaxError::ReservedWord {
             span,
             word: found_word,
@@ -166,6 +168,7 @@ fn is_keyword(word: &str) -> bool {
             | "within"
             | "after"
             | "by"
+            | "sensitive"
     )
 }
 
@@ -239,6 +242,7 @@ fn phrase(r: Rule) -> Option<String> {
         Rule::fact_decl => "a fact such as `recipient: Recipient`",
         Rule::enum_variant => "a value name",
         Rule::fact_ask => "`ask`",
+        Rule::fact_sensitive => "`sensitive`",
         Rule::must_be_correct => "`must be correct`",
         Rule::must_decide => "`must decide`",
         Rule::action_default | Rule::outcome_default => "`default`",
