@@ -402,6 +402,13 @@ fn the_decision_log_has_one_line_per_decision() {
     assert_eq!(first["policy"], "dm_verification");
     assert_eq!(first["content_hash"], hash);
     assert_eq!(first["decision"], json(&decision));
+    // Facts marked `sensitive` are masked; the others are logged as given.
+    let given = json(std::str::from_utf8(&case).unwrap());
+    assert_eq!(given["nomor_cp"], "081200000021");
+    assert_eq!(first["facts"]["nomor_cp"], "***");
+    assert_eq!(first["facts"]["nomor_dihubungi"], "***");
+    assert_eq!(first["facts"]["relasi_penerima"], given["relasi_penerima"]);
+    assert_eq!(lines[1]["facts"]["nomor_cp"], "***");
     assert!(first["time"].as_str().unwrap().ends_with('Z'));
     assert_eq!(lines[1]["decision_id"], format!("{batch_id}.1"));
     assert_eq!(lines[2]["decision_id"], format!("{batch_id}.3"));

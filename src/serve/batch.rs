@@ -62,7 +62,7 @@ impl Lines<'_> {
                         time: &crate::time::format_instant(now_secs(), 0),
                         policy: self.id,
                         content_hash: &self.version.content_hash,
-                        facts: &super::decision_log::mask(policy, &facts),
+                        facts: &policy.mask_case(&facts),
                         decision,
                     }
                     .to_line(),

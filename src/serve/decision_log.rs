@@ -59,11 +59,6 @@ fn write_lines(rx: Receiver<Vec<u8>>, mut out: BufWriter<std::fs::File>) {
     let _ = out.flush();
 }
 
-/// The case with its sensitive facts masked.
-pub fn mask(_policy: &crate::Policy, facts: &serde_json::Value) -> serde_json::Value {
-    facts.clone()
-}
-
 /// What one log line records besides the Decision.
 pub struct Record<'a> {
     pub decision_id: &'a str,

@@ -340,7 +340,7 @@ async fn evaluate(
                         time: &rfc3339_utc(now_secs()),
                         policy: &id,
                         content_hash: &version.content_hash,
-                        facts: &super::decision_log::mask(policy, &facts),
+                        facts: &policy.mask_case(&facts),
                         decision: &out,
                     }
                     .to_line(),
