@@ -287,14 +287,14 @@ fn batch_answers_every_line_in_order_with_bad_lines_mixed_in() {
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
         let r = (x >> 33) as usize;
-        if r % 5 == 0 {
+        if r.is_multiple_of(5) {
             input.push_str(&bad[r / 5 % bad.len()]);
             expected.push(None);
         } else {
             input.push_str(&good[r % good.len()]);
             expected.push(Some(r % good.len()));
         }
-        input.push_str(if r % 7 == 0 { "\r\n" } else { "\n" });
+        input.push_str(if r.is_multiple_of(7) { "\r\n" } else { "\n" });
     }
     let singles: Vec<Value> = good
         .iter()
