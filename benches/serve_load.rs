@@ -18,7 +18,8 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-const CASE: &str = include_str!("../policies/cases/dm_verification/penerima_lain_di_cp_verified.json");
+const CASE: &str =
+    include_str!("../policies/cases/dm_verification/penerima_lain_di_cp_verified.json");
 
 fn env_or(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -132,10 +133,15 @@ fn main() {
     let server_threads = std::env::var("POL_LOAD_SERVER_THREADS").ok();
     let root = env!("CARGO_MANIFEST_DIR");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_pol"));
-    cmd.args(["serve", &format!("{root}/policies"), "--addr", "127.0.0.1:0"])
-        .env("POL_LOG", "warn,pol=info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
+    cmd.args([
+        "serve",
+        &format!("{root}/policies"),
+        "--addr",
+        "127.0.0.1:0",
+    ])
+    .env("POL_LOG", "warn,pol=info")
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped());
     if let Some(t) = &server_threads {
         cmd.args(["--threads", t]);
     }

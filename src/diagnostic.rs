@@ -2,8 +2,11 @@
 //! [`crate::render`], at the edge.
 
 use crate::span::Span;
+use serde::Serialize;
+use utoipa::ToSchema;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
 pub enum Severity {
     Error,
     Warning,
@@ -35,6 +38,41 @@ pub struct Diagnostic {
     pub labels: Vec<Label>,
     pub help: Option<String>,
     pub notes: Vec<String>,
+    /// A case that shows the problem, for the analyses that find one.
+    pub counterexample: Option<Counterexample>,
+}
+
+/// A case record and an evaluation time on which `pol eval` shows the problem.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Counterexample {
+    /// The case record (facts by name).
+    #[schema(value_type = Object)]
+    pub case: serde_json::Map<String, serde_json::Value>,
+    /// The evaluation time (RFC 3339); `null` when the case does not depend on it.
+    #[schema(required = true, format = DateTime)]
+    pub at: Option<String>,
+    /// A shell command that evaluates the case: `echo '…' | pol eval FILE --case -`.
+    pub reproduce: String,
+}
+
+impl Counterexample {
+    /// The case record as one line of JSON.
+    pub fn case_json(&self) -> String {
+        serde_json::to_string(&self.case).unwrap_or_default()
+    }
+
+    /// The counterexample as notes for people: the case, and the command.
+    pub fn notes(&self) -> [String; 2] {
+        let when = self
+            .at
+            .as_ref()
+            .map(|a| format!(" at {a}"))
+            .unwrap_or_default();
+        [
+            format!("counterexample: {}{when}", self.case_json()),
+            format!("reproduce: {}", self.reproduce),
+        ]
+    }
 }
 
 impl Diagnostic {
@@ -46,6 +84,7 @@ impl Diagnostic {
             labels: Vec::new(),
             help: None,
             notes: Vec::new(),
+            counterexample: None,
         }
     }
 
@@ -82,6 +121,17 @@ impl Diagnostic {
     pub fn note(mut self, note: impl Into<String>) -> Diagnostic {
         self.notes.push(note.into());
         self
+    }
+
+    /// The notes as people read them (human text, SARIF): the counterexample first.
+    pub fn notes_for_people(&self) -> Vec<String> {
+        let mut notes: Vec<String> = self
+            .counterexample
+            .iter()
+            .flat_map(Counterexample::notes)
+            .collect();
+        notes.extend(self.notes.iter().cloned());
+        notes
     }
 
     pub fn is_error(&self) -> bool {

@@ -13,6 +13,7 @@
 pub mod analysis;
 pub mod builtins;
 pub mod check;
+pub mod contract;
 pub mod diagnostic;
 pub mod eval;
 mod mask;
@@ -36,6 +37,30 @@ pub use eval::{decode_case, evaluate, Case, CaseError};
 pub struct Compiled {
     pub policy: Policy,
     pub warnings: Vec<Diagnostic>,
+}
+
+/// A policy file that is not UTF-8 text: its E0014 diagnostic, and the file's text as
+/// far as it can be read (bad bytes replaced), for rendering the label.
+#[derive(Debug, Clone)]
+pub struct NotUtf8 {
+    pub diagnostic: Diagnostic,
+    pub shown: String,
+}
+
+/// The text of a policy file: `Err` is E0014, located at the first byte that is not
+/// UTF-8.
+pub fn policy_text(bytes: Vec<u8>) -> Result<String, Box<NotUtf8>> {
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let shown = String::from_utf8_lossy(e.as_bytes()).into_owned();
+        let diagnostic = Diagnostic::error("E0014", "the policy file is not UTF-8 text")
+            .primary(
+                span::Span::new(at, at + 1),
+                format!("byte {at} is not part of a UTF-8 character"),
+            )
+            .help("save the file as UTF-8 (\"Save with encoding → UTF-8\" in most editors)");
+        Box::new(NotUtf8 { diagnostic, shown })
+    })
 }
 
 /// Parses and checks a policy. `Err` holds every diagnostic (errors and warnings).

@@ -1,11 +1,10 @@
 //! Diagnostics rendered for people (codespan-reporting) and for programs (JSON).
 
+use crate::contract::DiagnosticEntry;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::span::line_col;
 use codespan_reporting::diagnostic as cs;
 use codespan_reporting::files::SimpleFile;
 use codespan_reporting::term::{self, termcolor};
-use serde_json::json;
 
 /// Renders diagnostics as text against the source, with underlined spans.
 pub fn human(diags: &[Diagnostic], file: &str, source: &str, color: bool) -> String {
@@ -34,7 +33,7 @@ pub fn human(diags: &[Diagnostic], file: &str, source: &str, color: bool) -> Str
                 label.with_message(l.message.clone())
             })
             .collect();
-        let mut notes = d.notes.clone();
+        let mut notes = d.notes_for_people();
         if let Some(h) = &d.help {
             notes.push(format!("help: {h}"));
         }
@@ -68,39 +67,10 @@ fn clamp(r: std::ops::Range<usize>, source: &str) -> std::ops::Range<usize> {
     s..e.max(s)
 }
 
-/// One JSON object per diagnostic: code, severity, message, file, line, column, labels, help.
-pub fn json(diags: &[Diagnostic], file: &str, source: &str) -> Vec<serde_json::Value> {
+/// The entries of `pol check --format json` for one file.
+pub fn json(diags: &[Diagnostic], file: &str, source: &str) -> Vec<DiagnosticEntry> {
     diags
         .iter()
-        .map(|d| {
-            let (line, column) = d
-                .primary_span()
-                .map(|s| line_col(source, s.start))
-                .unwrap_or((1, 1));
-            let labels: Vec<serde_json::Value> = d
-                .labels
-                .iter()
-                .map(|l| {
-                    let (sl, sc) = line_col(source, l.span.start);
-                    let (el, ec) = line_col(source, l.span.end);
-                    json!({
-                        "message": l.message,
-                        "primary": l.primary,
-                        "line": sl, "column": sc, "end_line": el, "end_column": ec,
-                    })
-                })
-                .collect();
-            json!({
-                "code": d.code,
-                "severity": d.severity.word(),
-                "message": d.message,
-                "file": file,
-                "line": line,
-                "column": column,
-                "labels": labels,
-                "help": d.help,
-                "notes": d.notes,
-            })
-        })
+        .map(|d| DiagnosticEntry::new(d, file, source))
         .collect()
 }

@@ -1,7 +1,10 @@
 //! `pol test`: runs every `example` of a policy and explains each failure.
 
 use crate::check::ir::*;
-use crate::eval::decision::{Because, Decision};
+use crate::eval::decision::{
+    Because, Decision, FieldStatus, OutcomeStatus, QuestionStatus, ScriptStatus, UndecidedReason,
+    Verdict as Out,
+};
 use crate::eval::{evaluate, Case, FactValue};
 use crate::syntax::ast::Verdict;
 
@@ -126,7 +129,7 @@ fn check_expectation(policy: &Policy, d: &Decision, e: &ExpectDef) -> Option<Str
             let found = d.questions.iter().find(|x| x.id == id);
             // "not asked" means settled as not asked, not merely undecided.
             let ok = if *want {
-                found.is_some_and(|x| x.status == "ask")
+                found.is_some_and(|x| x.status == QuestionStatus::Ask)
             } else {
                 found.is_none()
             };
@@ -142,7 +145,7 @@ fn check_expectation(policy: &Policy, d: &Decision, e: &ExpectDef) -> Option<Str
                 (true, None) => {
                     format!("expected question `{id}` to be asked, but no rule asks it")
                 }
-                (false, Some(x)) if x.status != "ask" => format!(
+                (false, Some(x)) if x.status != QuestionStatus::Ask => format!(
                     "expected question `{id}` not to be asked, but that is still undecided (waiting on {})",
                     x.waiting_on.join(", ")
                 ),
@@ -157,7 +160,7 @@ fn check_expectation(policy: &Policy, d: &Decision, e: &ExpectDef) -> Option<Str
             let id = name(&policy.scripts, *s, |x| &x.name);
             let found = d.scripts.iter().find(|x| x.id == id);
             let said = if *want {
-                found.is_some_and(|x| x.status == "say")
+                found.is_some_and(|x| x.status == ScriptStatus::Say)
             } else {
                 found.is_some()
             };
@@ -176,7 +179,7 @@ fn check_expectation(policy: &Policy, d: &Decision, e: &ExpectDef) -> Option<Str
             let id = name(&policy.fields, *f, |x| &x.name);
             let found = d.ticket_fields.iter().find(|x| x.id == id);
             let req = if *want {
-                found.is_some_and(|x| x.status == "required")
+                found.is_some_and(|x| x.status == FieldStatus::Required)
             } else {
                 found.is_some()
             };
@@ -197,7 +200,8 @@ fn check_expectation(policy: &Policy, d: &Decision, e: &ExpectDef) -> Option<Str
         ExpectDef::RequireAction(a, want) => {
             let id = name(&policy.actions, *a, |x| &x.name);
             let found = d.actions.iter().find(|x| x.id == id)?;
-            let req = found.verdict == "required" || (!*want && found.reason == Some("pending"));
+            let req = found.verdict == Out::Required
+                || (!*want && found.reason == Some(UndecidedReason::Pending));
             (req != *want).then(|| {
                 format!(
                     "expected action `{id}` {}to be required, but it is {}{}",
@@ -211,16 +215,16 @@ fn check_expectation(policy: &Policy, d: &Decision, e: &ExpectDef) -> Option<Str
             let id = name(&policy.actions, *a, |x| &x.name);
             let found = d.actions.iter().find(|x| x.id == id)?;
             let want_word = match want {
-                Some(Verdict::Required) => "required",
-                Some(Verdict::Allowed) => "allowed",
-                Some(Verdict::Forbidden) => "forbidden",
-                None => "undecided",
+                Some(Verdict::Required) => Out::Required,
+                Some(Verdict::Allowed) => Out::Allowed,
+                Some(Verdict::Forbidden) => Out::Forbidden,
+                None => Out::Undecided,
             };
             (found.verdict != want_word).then(|| {
-                let why = if found.verdict == "undecided" {
+                let why = if found.verdict == Out::Undecided {
                     format!(
                         " ({}{})",
-                        found.reason.unwrap_or(""),
+                        found.reason.map_or("", UndecidedReason::as_str),
                         if found.waiting_on.is_empty() {
                             String::new()
                         } else {
@@ -240,7 +244,7 @@ fn check_expectation(policy: &Policy, d: &Decision, e: &ExpectDef) -> Option<Str
             let id = name(&policy.outcomes, *o, |x| &x.name);
             let found = d.outcome_details.iter().find(|x| x.id == id)?;
             let want_json = want.as_ref().map(|v| crate::eval::value_json(policy, v));
-            let settled = found.status != "undecided";
+            let settled = found.status != OutcomeStatus::Undecided;
             (found.value != want_json || !settled).then(|| {
                 let show = |v: &Option<serde_json::Value>| {
                     v.as_ref().map_or("unset".to_string(), |j| j.to_string())
@@ -257,7 +261,7 @@ fn check_expectation(policy: &Policy, d: &Decision, e: &ExpectDef) -> Option<Str
         ExpectDef::OutcomeUndecided(o) => {
             let id = name(&policy.outcomes, *o, |x| &x.name);
             let found = d.outcome_details.iter().find(|x| x.id == id)?;
-            (found.status != "undecided").then(|| {
+            (found.status != OutcomeStatus::Undecided).then(|| {
                 let v = found
                     .value
                     .as_ref()

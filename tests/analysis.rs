@@ -5,6 +5,10 @@
 //! compares the analysis with brute force over dense grids of cases.
 
 use pol::analysis::{self, codes, Finding, Options};
+use pol::eval::decision::{
+    DeadlineStatus, FieldStatus, OutcomeStatus, QuestionStatus, ScriptStatus, UndecidedReason,
+    Verdict,
+};
 use pol::Decision;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -59,22 +63,24 @@ fn cites(d: &Decision, rule: &str) -> bool {
     let hit = |b: &[pol::eval::decision::Because]| b.iter().any(|x| x.rule == rule);
     d.questions
         .iter()
-        .any(|x| x.status == "ask" && hit(&x.because))
-        || d.actions
-            .iter()
-            .any(|x| (x.verdict != "undecided" || x.reason == Some("conflict")) && hit(&x.because))
+        .any(|x| x.status == QuestionStatus::Ask && hit(&x.because))
+        || d.actions.iter().any(|x| {
+            (x.verdict != Verdict::Undecided || x.reason == Some(UndecidedReason::Conflict))
+                && hit(&x.because)
+        })
         || d.ticket_fields
             .iter()
-            .any(|x| x.status == "required" && hit(&x.because))
+            .any(|x| x.status == FieldStatus::Required && hit(&x.because))
         || d.scripts
             .iter()
-            .any(|x| x.status == "say" && hit(&x.because))
-        || d.outcome_details
-            .iter()
-            .any(|x| (x.status == "set" || x.reason == Some("conflict")) && hit(&x.because))
+            .any(|x| x.status == ScriptStatus::Say && hit(&x.because))
+        || d.outcome_details.iter().any(|x| {
+            (x.status == OutcomeStatus::Set || x.reason == Some(UndecidedReason::Conflict))
+                && hit(&x.because)
+        })
         || d.deadlines
             .iter()
-            .any(|x| x.status == "set" && hit(&x.because))
+            .any(|x| x.status == DeadlineStatus::Set && hit(&x.because))
 }
 
 #[test]
@@ -139,19 +145,39 @@ fn reproduce(policy: &pol::Policy, f: &Finding) -> Decision {
         .witness
         .as_ref()
         .unwrap_or_else(|| panic!("{} has no counterexample", f.diagnostic.message));
-    // The note carries the same case record and evaluation time.
+    // The diagnostic carries the same case record and evaluation time, and the
+    // command that reproduces it; people see both as notes.
     let json = w.case_json();
-    let note = &f.diagnostic.notes[0];
-    assert!(
-        note.starts_with(&format!("counterexample: {json}")),
-        "first note `{note}` should show the case {json}"
-    );
-    if let Some(at) = w.at_text(policy) {
-        assert!(note.ends_with(&format!(" at {at}")), "{note}");
-        assert!(f.diagnostic.notes[1].contains(&format!("--at {at}")));
-        assert_eq!(policy.parse_at(&at), w.at, "the printed time reads back");
+    let c = f
+        .diagnostic
+        .counterexample
+        .as_ref()
+        .unwrap_or_else(|| panic!("{} carries no counterexample", f.diagnostic.message));
+    assert_eq!(c.case_json(), json);
+    assert_eq!(c.at, w.at_text(policy));
+    if let Some(at) = &c.at {
+        assert!(
+            c.reproduce.ends_with(&format!("--at {at}")),
+            "{}",
+            c.reproduce
+        );
+        assert_eq!(policy.parse_at(at), w.at, "the printed time reads back");
     }
-    assert!(f.diagnostic.notes[1].starts_with("reproduce: echo '"));
+    assert!(c.reproduce.starts_with("echo '"));
+    let notes = f.diagnostic.notes_for_people();
+    assert!(
+        notes[0].starts_with(&format!("counterexample: {json}")),
+        "first note `{}` should show the case {json}",
+        notes[0]
+    );
+    assert_eq!(notes[1], format!("reproduce: {}", c.reproduce));
+    assert!(
+        !f.diagnostic
+            .notes
+            .iter()
+            .any(|n| n.starts_with("counterexample")),
+        "the counterexample is a field, not a note"
+    );
     policy
         .evaluate_json(&json, w.at)
         .unwrap_or_else(|e| panic!("the counterexample {json} is not a valid case: {e}"))
@@ -175,8 +201,8 @@ fn counterexamples_show_the_problem() {
                     let d = reproduce(policy, f);
                     let action = &names[0];
                     let out = d.actions.iter().find(|a| a.id == *action).unwrap();
-                    assert_eq!(out.verdict, "undecided");
-                    assert_eq!(out.reason, Some("conflict"));
+                    assert_eq!(out.verdict, Verdict::Undecided);
+                    assert_eq!(out.reason, Some(UndecidedReason::Conflict));
                     for rule in &names[1..3] {
                         assert!(
                             out.because.iter().any(|b| b.rule == *rule),
@@ -190,7 +216,10 @@ fn counterexamples_show_the_problem() {
                     let target = &names[0];
                     let (r1, r2) = (&names[1], &names[2]);
                     if let Some(o) = d.outcome_details.iter().find(|o| o.id == *target) {
-                        assert_eq!((o.status, o.reason), ("undecided", Some("conflict")));
+                        assert_eq!(
+                            (o.status, o.reason),
+                            (OutcomeStatus::Undecided, Some(UndecidedReason::Conflict))
+                        );
                         assert!(o.because.iter().any(|b| b.rule == *r1));
                         assert!(o.because.iter().any(|b| b.rule == *r2));
                         assert!(d.warnings.iter().any(|w| w.code == "W0103"));
@@ -206,11 +235,14 @@ fn counterexamples_show_the_problem() {
                     let target = &names[0];
                     match d.actions.iter().find(|a| a.id == *target) {
                         Some(a) => {
-                            assert_eq!((a.verdict, a.reason), ("undecided", Some("no_rule")))
+                            assert_eq!(
+                                (a.verdict, a.reason),
+                                (Verdict::Undecided, Some(UndecidedReason::NoRule))
+                            )
                         }
                         None => {
                             let o = d.outcome_details.iter().find(|o| o.id == *target).unwrap();
-                            assert_eq!(o.status, "unset");
+                            assert_eq!(o.status, OutcomeStatus::Unset);
                         }
                     }
                 }
@@ -404,7 +436,7 @@ fn pol_check_reports_analysis_findings_and_exit_codes() {
         err.contains("error[A0008]: rule `too_many_confirmations` is not exercised by any example"),
         "{err}"
     );
-    // JSON output carries the notes with the counterexample.
+    // JSON output carries the counterexample as an object.
     let (code, out, _) = run(&[
         "check",
         "--format",
@@ -415,11 +447,18 @@ fn pol_check_reports_analysis_findings_and_exit_codes() {
     ]);
     assert_eq!(code, Some(1));
     let j: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(j[0]["code"], "A0001");
-    assert!(j[0]["notes"][0]
+    let d = &j["diagnostics"][0];
+    assert_eq!(d["code"], "A0001");
+    assert!(d["counterexample"]["case"].is_object(), "{d}");
+    assert!(d["counterexample"]["reproduce"]
         .as_str()
         .unwrap()
-        .starts_with("counterexample: {"));
+        .starts_with("echo '"));
+    assert!(!d["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n.as_str().unwrap().starts_with("counterexample")));
 }
 
 #[test]
@@ -706,10 +745,14 @@ impl Truth {
     /// Adds what one brute-force Decision shows: whether each rule's question is
     /// asked, and whether the two rules conflict on the action.
     fn observe(&mut self, d: &Decision) {
-        let asked = |q: &str| d.questions.iter().any(|x| x.id == q && x.status == "ask");
+        let asked = |q: &str| {
+            d.questions
+                .iter()
+                .any(|x| x.id == q && x.status == QuestionStatus::Ask)
+        };
         self.r1 |= asked("q1");
         self.r2 |= asked("q2");
-        self.both |= d.actions[0].reason == Some("conflict");
+        self.both |= d.actions[0].reason == Some(UndecidedReason::Conflict);
     }
 }
 

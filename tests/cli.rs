@@ -38,18 +38,47 @@ fn check_exit_codes() {
     assert_eq!(pol(&["frobnicate"]).status.code(), Some(2));
 }
 
+/// A file that is not UTF-8 is an E0014 error located at its first bad byte; `pol check`
+/// goes on with the other files, and `pol eval` refuses it as a policy with errors.
+#[test]
+fn a_file_that_is_not_utf8_is_reported_and_the_others_checked() {
+    const LATIN1: &str = "tests/diagnostics/E0014_not_utf8.pol";
+    let out = pol(&["check", "--format", "json", LATIN1, SKETCH]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let diags = v["diagnostics"].as_array().unwrap();
+    assert_eq!(diags[0]["code"], "E0014");
+    assert_eq!(
+        (diags[0]["line"].clone(), diags[0]["column"].clone()),
+        (2.into(), 11.into())
+    );
+    assert_eq!(v["summary"]["files"], 2);
+    assert_eq!(v["summary"]["errors"], 1);
+    let out = pol(&["eval", LATIN1, "--case", SKETCH]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("E0014"), "{}", text(&out.stderr));
+}
+
 #[test]
 fn check_json_has_the_contracted_keys() {
     let out = pol(&["check", "--format", "json", "tests/fixtures/broken.pol"]);
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let first = &v.as_array().unwrap()[0];
+    assert_eq!(v["schema_version"], pol::contract::SCHEMA_VERSION);
+    let diags = v["diagnostics"].as_array().unwrap();
+    let first = &diags[0];
     for key in [
-        "code", "severity", "message", "file", "line", "column", "labels", "help",
+        "code", "severity", "message", "file", "line", "column", "labels", "help", "notes",
     ] {
         assert!(first.get(key).is_some(), "missing {key} in {first}");
     }
-    assert!(v.as_array().unwrap().iter().any(|d| d["code"] == "E0101"));
+    assert!(diags.iter().any(|d| d["code"] == "E0101"));
+    let errors = diags.iter().filter(|d| d["severity"] == "error").count();
+    assert!(errors > 0);
+    assert_eq!(
+        v["summary"],
+        serde_json::json!({"files": 1, "errors": errors, "warnings": diags.len() - errors})
+    );
 }
 
 #[test]

@@ -1,5 +1,8 @@
 //! Semantics of evaluation, through the public library API.
 
+use pol::eval::decision::{
+    OutcomeStatus, QuestionStatus, UndecidedReason, ValidityStatus, Verdict,
+};
 use pol::{compile, Decision, Policy};
 
 fn policy(src: &str) -> Policy {
@@ -14,7 +17,7 @@ fn eval(p: &Policy, case: &str, at: Option<&str>) -> Decision {
     p.evaluate_json(case, at).unwrap()
 }
 
-fn verdict<'a>(d: &'a Decision, action: &str) -> &'a str {
+fn verdict(d: &Decision, action: &str) -> Verdict {
     d.actions
         .iter()
         .find(|a| a.id == action)
@@ -59,8 +62,8 @@ fn false_and_unknown_is_decided_false() {
         r#"{"recipient": "owner", "vip": false, "confirm_count": 0}"#,
         None,
     );
-    assert_eq!(verdict(&d, "offer"), "undecided");
-    assert_eq!(d.actions[0].reason, Some("no_rule"));
+    assert_eq!(verdict(&d, "offer"), Verdict::Undecided);
+    assert_eq!(d.actions[0].reason, Some(UndecidedReason::NoRule));
     assert!(d.complete, "nothing left to ask: {:?}", d.pending);
 }
 
@@ -73,11 +76,11 @@ fn true_or_unknown_is_decided_true() {
         None,
     );
     // `recipient == other or vip`: true without knowing vip.
-    assert_eq!(verdict(&d, "offer"), "allowed");
+    assert_eq!(verdict(&d, "offer"), Verdict::Allowed);
     assert!(d
         .questions
         .iter()
-        .any(|q| q.id == "pj" && q.status == "ask"));
+        .any(|q| q.id == "pj" && q.status == QuestionStatus::Ask));
     assert!(
         d.pending.iter().all(|p| p.fact != "vip"),
         "vip decides nothing here"
@@ -88,8 +91,8 @@ fn true_or_unknown_is_decided_true() {
 fn unknown_facts_keep_outputs_undecided_and_pending() {
     let p = policy(OFFER);
     let d = eval(&p, r#"{"recipient": "other"}"#, None);
-    assert_eq!(verdict(&d, "offer"), "undecided");
-    assert_eq!(d.actions[0].reason, Some("pending"));
+    assert_eq!(verdict(&d, "offer"), Verdict::Undecided);
+    assert_eq!(d.actions[0].reason, Some(UndecidedReason::Pending));
     assert!(!d.complete);
     let pending: Vec<&str> = d.pending.iter().map(|p| p.fact.as_str()).collect();
     assert!(
@@ -107,8 +110,8 @@ fn unanswered_is_not_pending() {
         r#"{"recipient": "other", "confirm_count": null, "declared_not_pj": false}"#,
         None,
     );
-    assert_eq!(verdict(&d, "offer"), "undecided");
-    assert_eq!(d.actions[0].reason, Some("unanswered"));
+    assert_eq!(verdict(&d, "offer"), Verdict::Undecided);
+    assert_eq!(d.actions[0].reason, Some(UndecidedReason::Unanswered));
     assert!(d.pending.iter().all(|p| p.fact != "confirm_count"));
     assert!(d.complete);
 }
@@ -121,7 +124,7 @@ fn override_and_forbid_beats_allow() {
         r#"{"recipient": "other", "confirm_count": 3, "declared_not_pj": false}"#,
         None,
     );
-    assert_eq!(verdict(&d, "offer"), "forbidden");
+    assert_eq!(verdict(&d, "offer"), Verdict::Forbidden);
     assert_eq!(d.actions[0].because[0].rule, "too_many");
     // The overridden rule's question is gone too.
     assert!(d.questions.is_empty());
@@ -132,7 +135,7 @@ fn override_and_forbid_beats_allow() {
     );
     assert_eq!(
         verdict(&d, "offer"),
-        "forbidden",
+        Verdict::Forbidden,
         "forbid beats allow without overrides"
     );
 }
@@ -141,7 +144,7 @@ fn override_and_forbid_beats_allow() {
 fn action_default_applies_when_no_rule_speaks() {
     let p = policy(OFFER);
     let d = eval(&p, r#"{}"#, None);
-    assert_eq!(verdict(&d, "escalate"), "forbidden");
+    assert_eq!(verdict(&d, "escalate"), Verdict::Forbidden);
 }
 
 const CONFLICT: &str = r#"
@@ -158,9 +161,9 @@ example "e" { given { a: true } expect { } }
 fn runtime_conflicts_are_undecided_never_guessed() {
     let p = policy(CONFLICT);
     let d = eval(&p, r#"{"a": true, "b": true}"#, None);
-    assert_eq!(verdict(&d, "x"), "undecided");
-    assert_eq!(d.actions[0].reason, Some("conflict"));
-    assert_eq!(d.outcome_details[0].status, "undecided");
+    assert_eq!(verdict(&d, "x"), Verdict::Undecided);
+    assert_eq!(d.actions[0].reason, Some(UndecidedReason::Conflict));
+    assert_eq!(d.outcome_details[0].status, OutcomeStatus::Undecided);
     assert!(d.outcomes.is_empty());
     assert!(
         d.warnings.iter().any(|w| w.code == "W0103"),
@@ -215,7 +218,7 @@ fn time_ranges_wrap_midnight_and_end_inclusive_to_the_minute() {
     ];
     for (t, due) in cases {
         let d = eval(&p, &format!(r#"{{"ended_at": "{t}"}}"#), None);
-        assert_eq!(verdict(&d, "callback"), "required", "{t}");
+        assert_eq!(verdict(&d, "callback"), Verdict::Required, "{t}");
         assert_eq!(
             d.deadlines.first().and_then(|x| x.due.as_deref()),
             due,
@@ -268,17 +271,17 @@ example "e" { at 2025-01-01T10:00 given { dropped: true } expect { callback_self
 fn validity_windows_of_policy_and_rules() {
     let p = policy(DATED);
     let old = eval(&p, r#"{"dropped": true}"#, Some("2024-03-01T10:00+07:00"));
-    assert_eq!(verdict(&old, "input_wita"), "required");
-    assert_eq!(verdict(&old, "callback_self"), "undecided");
+    assert_eq!(verdict(&old, "input_wita"), Verdict::Required);
+    assert_eq!(verdict(&old, "callback_self"), Verdict::Undecided);
     let new = eval(&p, r#"{"dropped": true}"#, Some("2025-05-01T10:00+07:00"));
-    assert_eq!(verdict(&new, "input_wita"), "forbidden");
-    assert_eq!(new.validity.status, "valid");
+    assert_eq!(verdict(&new, "input_wita"), Verdict::Forbidden);
+    assert_eq!(new.validity.status, ValidityStatus::Valid);
     let expired = eval(&p, r#"{"dropped": true}"#, Some("2026-11-23T10:00+07:00"));
-    assert_eq!(expired.validity.status, "expired");
-    assert_eq!(verdict(&expired, "callback_self"), "undecided");
+    assert_eq!(expired.validity.status, ValidityStatus::Expired);
+    assert_eq!(verdict(&expired, "callback_self"), Verdict::Undecided);
     assert!(expired.warnings.iter().any(|w| w.code == "W0105"));
     let no_time = eval(&p, r#"{"dropped": true}"#, None);
-    assert_eq!(no_time.validity.status, "unknown");
+    assert_eq!(no_time.validity.status, ValidityStatus::Unknown);
     assert!(!no_time.complete);
     assert!(no_time.warnings.iter().any(|w| w.code == "W0104"));
 }
@@ -317,7 +320,7 @@ fn runtime_errors_are_reported_not_crashed() {
         "division by zero: {:?}",
         d.warnings
     );
-    assert_eq!(d.outcome_details[0].status, "undecided");
+    assert_eq!(d.outcome_details[0].status, OutcomeStatus::Undecided);
 }
 
 const PENDING: &str = r#"

@@ -2,6 +2,10 @@
 
 mod common;
 
+use pol::eval::decision::{
+    DeadlineStatus, FieldStatus, OutcomeStatus, QuestionStatus, ScriptStatus, UndecidedReason,
+    Verdict,
+};
 use pol::types::Type;
 use pol::{Decision, Policy};
 use serde_json::{json, Map, Value as J};
@@ -93,32 +97,32 @@ fn eval(p: &Policy, case: &Map<String, J>) -> Decision {
 fn decided(d: &Decision) -> Vec<String> {
     let mut v = Vec::new();
     for a in &d.actions {
-        if a.reason != Some("pending") {
+        if a.reason != Some(UndecidedReason::Pending) {
             v.push(format!("action {} {} {:?}", a.id, a.verdict, a.reason));
         }
     }
     for q in &d.questions {
-        if q.status == "ask" {
+        if q.status == QuestionStatus::Ask {
             v.push(format!("ask {}", q.id));
         }
     }
     for f in &d.ticket_fields {
-        if f.status == "required" {
+        if f.status == FieldStatus::Required {
             v.push(format!("field {} {:?}", f.id, f.value));
         }
     }
     for s in &d.scripts {
-        if s.status == "say" {
+        if s.status == ScriptStatus::Say {
             v.push(format!("say {}", s.id));
         }
     }
     for o in &d.outcome_details {
-        if o.status != "undecided" {
+        if o.status != OutcomeStatus::Undecided {
             v.push(format!("outcome {} {:?}", o.id, o.value));
         }
     }
     for dl in &d.deadlines {
-        if dl.status == "set" {
+        if dl.status == DeadlineStatus::Set {
             v.push(format!("due {} {:?}", dl.id, dl.due));
         }
     }
@@ -226,10 +230,10 @@ example "e" { given { a: true } expect { x required; complete } }
 "#;
     let p = pol::compile(src, "o.pol").unwrap().policy;
     let d = p.evaluate_json(r#"{"a": true}"#, None).unwrap();
-    assert_eq!(d.actions[0].verdict, "required");
+    assert_eq!(d.actions[0].verdict, Verdict::Required);
     assert!(d.complete && d.pending.is_empty());
     let d = p.evaluate_json(r#"{"a": false}"#, None).unwrap();
-    assert_eq!(d.actions[0].reason, Some("pending"));
+    assert_eq!(d.actions[0].reason, Some(UndecidedReason::Pending));
     assert_eq!(d.pending[0].fact, "b");
 }
 
@@ -404,7 +408,7 @@ fn what_every_completion_agrees_on_is_shown_as_decided() {
             let d = eval(&p, &partial);
             let results: Vec<Decision> = all.iter().map(|c| eval(&p, c)).collect();
             for a in &d.actions {
-                let verdicts: Vec<(&str, Option<&str>)> = results
+                let verdicts: Vec<(Verdict, Option<UndecidedReason>)> = results
                     .iter()
                     .map(|r| {
                         r.actions
@@ -414,7 +418,9 @@ fn what_every_completion_agrees_on_is_shown_as_decided() {
                             .unwrap()
                     })
                     .collect();
-                if verdicts.iter().all(|v| *v == verdicts[0]) && verdicts[0].1 != Some("pending") {
+                if verdicts.iter().all(|v| *v == verdicts[0])
+                    && verdicts[0].1 != Some(UndecidedReason::Pending)
+                {
                     assert_eq!((a.verdict, a.reason), verdicts[0], "{name}: every completion of {partial:?} gives `{}` {:?}, but the partial case shows {} {:?}", a.id, verdicts[0], a.verdict, a.reason);
                 }
             }

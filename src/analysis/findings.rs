@@ -6,7 +6,7 @@ use super::witness::{cites, Witness};
 use super::{codes, Finding, Options, Stats};
 use crate::check::ir::*;
 use crate::diagnostic::Diagnostic;
-use crate::eval::decision::Decision;
+use crate::eval::decision::{Decision, OutcomeStatus, UndecidedReason};
 use crate::span::Span;
 use std::collections::BTreeSet;
 
@@ -128,10 +128,7 @@ impl<'a> Analyser<'a> {
 
     fn push(&mut self, d: Diagnostic, w: Option<Witness>) {
         let mut d = d;
-        if let Some(w) = &w {
-            let notes = w.notes(self.policy);
-            d.notes.splice(0..0, notes);
-        }
+        d.counterexample = w.as_ref().map(|w| w.counterexample(self.policy));
         self.findings.push(Finding {
             diagnostic: d,
             witness: w,
@@ -197,7 +194,7 @@ impl<'a> Analyser<'a> {
                     if let Some(w) = self.confirmed(&p, |d| {
                         d.actions
                             .iter()
-                            .any(|a| a.id == name && a.reason == Some("conflict"))
+                            .any(|a| a.id == name && a.reason == Some(UndecidedReason::Conflict))
                     }) {
                         found.push((r1, r2, w));
                     }
@@ -320,7 +317,7 @@ impl<'a> Analyser<'a> {
                         Valued::Outcome(_) => d
                             .outcome_details
                             .iter()
-                            .any(|o| o.id == name && o.reason == Some("conflict")),
+                            .any(|o| o.id == name && o.reason == Some(UndecidedReason::Conflict)),
                         Valued::Field(_) => d.ticket_fields.iter().any(|f| {
                             f.id == name
                                 && f.value.is_none()
@@ -429,11 +426,11 @@ impl<'a> Analyser<'a> {
                 if is_action {
                     d.actions
                         .iter()
-                        .any(|a| a.id == name && a.reason == Some("no_rule"))
+                        .any(|a| a.id == name && a.reason == Some(UndecidedReason::NoRule))
                 } else {
                     d.outcome_details
                         .iter()
-                        .any(|o| o.id == name && o.status == "unset")
+                        .any(|o| o.id == name && o.status == OutcomeStatus::Unset)
                 }
             }) else {
                 continue;

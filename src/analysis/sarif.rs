@@ -72,7 +72,7 @@ pub fn render(files: &[FileDiagnostics]) -> Value {
                 }
             };
             let mut text = d.message.clone();
-            for n in &d.notes {
+            for n in &d.notes_for_people() {
                 text.push_str("\nnote: ");
                 text.push_str(n);
             }

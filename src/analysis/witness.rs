@@ -2,6 +2,7 @@
 
 use super::search::Point;
 use crate::check::ir::Policy;
+use crate::diagnostic::Counterexample;
 use crate::eval::decision::Decision;
 use crate::eval::FactValue;
 
@@ -49,20 +50,27 @@ impl Witness {
         policy.evaluate_json(&self.case_json(), self.at).ok()
     }
 
-    /// Diagnostic notes: the case, and the command that reproduces it.
-    pub fn notes(&self, policy: &Policy) -> Vec<String> {
+    /// The counterexample of a diagnostic: the case, the time, and the command
+    /// that reproduces it.
+    pub fn counterexample(&self, policy: &Policy) -> Counterexample {
         let json = self.case_json();
         let at = self.at_text(policy);
-        let when = at.as_ref().map(|a| format!(" at {a}")).unwrap_or_default();
-        let at_arg = at.map(|a| format!(" --at {a}")).unwrap_or_default();
-        vec![
-            format!("counterexample: {json}{when}"),
-            format!(
-                "reproduce: echo '{}' | pol eval {} --case -{at_arg}",
+        let at_arg = at
+            .as_ref()
+            .map(|a| format!(" --at {a}"))
+            .unwrap_or_default();
+        Counterexample {
+            case: match &self.case {
+                serde_json::Value::Object(m) => m.clone(),
+                _ => serde_json::Map::new(),
+            },
+            at,
+            reproduce: format!(
+                "echo '{}' | pol eval {} --case -{at_arg}",
                 json.replace('\'', "'\\''"),
                 shell_word(&policy.meta.file)
             ),
-        ]
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 //! an `example`.
 
 use crate::check::ir::{FactDef, Policy};
-use crate::eval::decision::Decision;
+use crate::eval::decision::{Decision, FieldStatus, QuestionStatus, ScriptStatus, Verdict};
 use crate::types::Type;
 use serde_json::Value as J;
 use std::io::{BufRead, IsTerminal, Write};
@@ -123,11 +123,15 @@ fn save(path: &std::path::Path, text: &str, append: bool) -> i32 {
 fn status(d: &Decision) -> String {
     let mut s = String::from("\n");
     for a in &d.actions {
-        if a.verdict != "undecided" {
+        if a.verdict != Verdict::Undecided {
             s.push_str(&format!("  {:<10} {}\n", a.verdict, a.text));
         }
     }
-    for q in d.questions.iter().filter(|q| q.status == "ask") {
+    for q in d
+        .questions
+        .iter()
+        .filter(|q| q.status == QuestionStatus::Ask)
+    {
         s.push_str(&format!(
             "  ask        {}{}\n",
             q.text,
@@ -138,7 +142,11 @@ fn status(d: &Decision) -> String {
             }
         ));
     }
-    for f in d.ticket_fields.iter().filter(|f| f.status == "required") {
+    for f in d
+        .ticket_fields
+        .iter()
+        .filter(|f| f.status == FieldStatus::Required)
+    {
         s.push_str(&format!("  field      {}\n", f.label));
     }
     if d.complete {
@@ -355,13 +363,21 @@ fn example_text(
     for a in &d.actions {
         s.push_str(&format!("    {} {}\n", a.id, a.verdict));
     }
-    for q in d.questions.iter().filter(|q| q.status == "ask") {
+    for q in d
+        .questions
+        .iter()
+        .filter(|q| q.status == QuestionStatus::Ask)
+    {
         s.push_str(&format!("    ask {}\n", q.id));
     }
-    for f in d.ticket_fields.iter().filter(|f| f.status == "required") {
+    for f in d
+        .ticket_fields
+        .iter()
+        .filter(|f| f.status == FieldStatus::Required)
+    {
         s.push_str(&format!("    require {}\n", f.id));
     }
-    for sc in d.scripts.iter().filter(|x| x.status == "say") {
+    for sc in d.scripts.iter().filter(|x| x.status == ScriptStatus::Say) {
         s.push_str(&format!("    say {}\n", sc.id));
     }
     for (id, v) in &d.outcomes {

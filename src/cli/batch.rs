@@ -11,9 +11,9 @@
 //! The writer puts chunks back in input order before writing them.
 
 use crate::check::ir::Policy;
+use crate::contract::{BatchError, CaseErrorBody};
 use crate::eval::CaseError;
 use indicatif::ProgressBar;
-use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, Write};
 use std::sync::mpsc::{channel, Receiver, Sender};
@@ -121,31 +121,10 @@ impl Chunk {
     }
 }
 
-#[derive(Serialize)]
-struct ErrorRecord<'a> {
-    line: u64,
-    error: ErrorBody<'a>,
-}
-
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    code: &'a str,
-    path: &'a str,
-    expected: &'a str,
-    found: &'a str,
-    message: &'a str,
-}
-
 fn write_error(out: &mut Vec<u8>, line: u64, e: &CaseError) {
-    let record = ErrorRecord {
+    let record = BatchError {
         line,
-        error: ErrorBody {
-            code: e.code,
-            path: &e.path,
-            expected: &e.expected,
-            found: &e.found,
-            message: &e.message,
-        },
+        error: CaseErrorBody::from(e),
     };
     if serde_json::to_writer(&mut *out, &record).is_err() {
         out.extend_from_slice(b"{\"line\":");
@@ -339,13 +318,11 @@ pub(super) fn command(
     threads: Option<usize>,
 ) -> i32 {
     use std::io::IsTerminal;
-    let source = match super::read(policy_path) {
+    let source = match super::read_policy(policy_path) {
         Ok(s) => s,
-        Err(e) => return super::usage_error(e),
+        Err(code) => return code,
     };
-    let mut sink = Vec::new();
-    let Ok(compiled) = super::load(policy_path, &source, None, super::Format::Human, &mut sink)
-    else {
+    let Ok(compiled) = super::load(policy_path, &source) else {
         eprintln!("the policy has errors: fix them, then evaluate");
         return 1;
     };

@@ -1,6 +1,6 @@
 //! A Decision as text for people (`--format human`).
 
-use crate::eval::decision::{Because, Decision};
+use crate::eval::decision::{Because, Decision, ValidityStatus};
 use std::fmt::Write;
 
 fn why(b: &[Because]) -> String {
@@ -19,11 +19,14 @@ pub fn decision(d: &Decision) -> String {
         d.policy.id,
         d.policy.title.as_deref().unwrap_or("")
     );
-    if matches!(d.validity.status, "expired" | "not_yet_valid") {
+    if matches!(
+        d.validity.status,
+        ValidityStatus::Expired | ValidityStatus::NotYetValid
+    ) {
         let _ = writeln!(
             s,
             "!! this policy is {} at {}: do not follow it for a live call",
-            d.validity.status.replace('_', " "),
+            d.validity.status.as_str().replace('_', " "),
             d.at.as_deref().unwrap_or("?")
         );
     }

@@ -5,6 +5,7 @@ pub mod batch;
 mod human;
 mod serve;
 
+use crate::contract::{DiagnosticsReport, EvalError};
 use crate::{render, testing, Compiled, Diagnostic};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Read, Write};
@@ -93,10 +94,21 @@ pub enum Command {
     },
     /// Serve every policy of a folder over HTTP (see docs/serve.md)
     Serve(serve::ServeArgs),
-    /// Print the JSON Schema of a policy's case record
+    /// Print a JSON Schema: of a policy's case record, of the Decision, or of the diagnostics
+    #[command(group(
+        clap::ArgGroup::new("what")
+            .required(true)
+            .args(["policy", "decision", "diagnostics"])
+    ))]
     Schema {
-        /// The policy file
-        policy: PathBuf,
+        /// The policy file: print the schema of its case record
+        policy: Option<PathBuf>,
+        /// Print the schema of `pol eval` output: a Decision, a --batch line, a case error
+        #[arg(long)]
+        decision: bool,
+        /// Print the schema of `pol check --format json` output
+        #[arg(long)]
+        diagnostics: bool,
     },
 }
 
@@ -147,7 +159,16 @@ pub fn run() -> i32 {
             (None, None) => usage_error("give the case with --case FILE, or many with --batch FILE.jsonl".into()),
         },
         Command::Test { paths, coverage } => test(paths, coverage),
-        Command::Schema { policy } => schema(&policy),
+        Command::Schema {
+            policy,
+            decision,
+            diagnostics,
+        } => match policy {
+            Some(policy) => schema(&policy),
+            None if decision => print_json(&crate::contract::decision_schema()),
+            None if diagnostics => print_json(&crate::contract::diagnostics_schema()),
+            None => usage_error("give a policy file, --decision or --diagnostics".into()),
+        },
         Command::Serve(args) => serve::command(args),
         Command::Ask { policy, at, case, save_case, save_decision, save_example, example_name } => {
             ask_command(&policy, at.as_deref(), case.as_deref(), save_case, save_decision, save_example, example_name)
@@ -201,6 +222,21 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
+/// A policy file's text. `Err` is the exit code, the message already printed: 2 when
+/// the file cannot be read, 1 (with the E0014 diagnostic) when it is not UTF-8.
+fn read_policy(path: &Path) -> Result<String, i32> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| usage_error(format!("cannot read `{}`: {e}", path.display())))?;
+    crate::policy_text(bytes).map_err(|bad| {
+        let name = path.display().to_string();
+        eprint!(
+            "{}",
+            render::human(&[bad.diagnostic], &name, &bad.shown, color())
+        );
+        1
+    })
+}
+
 fn read(path: &Path) -> Result<String, String> {
     std::fs::read(path)
         .map_err(|e| format!("cannot read `{}`: {e}", path.display()))
@@ -223,24 +259,16 @@ fn today_days(today: Option<&str>) -> Result<i32, String> {
     }
 }
 
-/// Compiles one file; prints its diagnostics. `None` when it has errors.
-fn load(
-    path: &Path,
-    source: &str,
-    today: Option<i32>,
-    format: Format,
-    json_out: &mut Vec<serde_json::Value>,
-) -> Result<Compiled, usize> {
+/// Compiles one file; prints its diagnostics for people. `Err` (the number of
+/// errors) when it has errors.
+fn load(path: &Path, source: &str) -> Result<Compiled, usize> {
     let name = path.display().to_string();
-    let result = crate::compile_at(source, &name, today);
+    let result = crate::compile(source, &name);
     let diags: &[Diagnostic] = match &result {
         Ok(c) => &c.warnings,
         Err(d) => d,
     };
-    match format {
-        Format::Human => eprint!("{}", render::human(diags, &name, source, color())),
-        Format::Json => json_out.extend(render::json(diags, &name, source)),
-    }
+    eprint!("{}", render::human(diags, &name, source, color()));
     result.map_err(|d| d.iter().filter(|x| x.is_error()).count())
 }
 
@@ -266,12 +294,25 @@ fn check(
         ..crate::analysis::Options::default()
     };
     for f in &files {
-        let source = match read(f) {
-            Ok(s) => s,
-            Err(e) => return usage_error(e),
-        };
         let name = f.display().to_string();
-        let checked = crate::analysis::check_source(&source, &name, Some(today), &opts);
+        let bytes = match std::fs::read(f) {
+            Ok(b) => b,
+            Err(e) => return usage_error(format!("cannot read `{}`: {e}", f.display())),
+        };
+        let (source, checked) = match crate::policy_text(bytes) {
+            Ok(source) => {
+                let checked = crate::analysis::check_source(&source, &name, Some(today), &opts);
+                (source, checked)
+            }
+            Err(bad) => (
+                bad.shown,
+                crate::analysis::Checked {
+                    compiled: None,
+                    diagnostics: vec![bad.diagnostic],
+                    stats: Default::default(),
+                },
+            ),
+        };
         errors += checked.errors();
         warnings += checked.warnings();
         match format {
@@ -304,7 +345,8 @@ fn check(
         }
         CheckFormat::Json => println!(
             "{}",
-            serde_json::to_string_pretty(&json_out).unwrap_or_default()
+            serde_json::to_string_pretty(&DiagnosticsReport::new(json_out, files.len()))
+                .unwrap_or_default()
         ),
         CheckFormat::Human => eprintln!(
             "checked {} {}: {errors} {}, {warnings} {}",
@@ -322,12 +364,11 @@ fn check(
 }
 
 fn eval(policy_path: &Path, case: &str, at: Option<&str>, format: Format) -> i32 {
-    let source = match read(policy_path) {
+    let source = match read_policy(policy_path) {
         Ok(s) => s,
-        Err(e) => return usage_error(e),
+        Err(code) => return code,
     };
-    let mut sink = Vec::new();
-    let Ok(compiled) = load(policy_path, &source, None, Format::Human, &mut sink) else {
+    let Ok(compiled) = load(policy_path, &source) else {
         eprintln!("the policy has errors: fix them, then evaluate");
         return 1;
     };
@@ -371,12 +412,10 @@ fn eval(policy_path: &Path, case: &str, at: Option<&str>, format: Format) -> i32
                 case.to_string()
             };
             match format {
-                Format::Json => {
-                    let j = serde_json::json!({
-                        "error": { "code": e.code, "file": src, "path": e.path, "expected": e.expected, "found": e.found, "message": e.message }
-                    });
-                    println!("{}", serde_json::to_string_pretty(&j).unwrap_or_default());
-                }
+                Format::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&EvalError::new(&e, &src)).unwrap_or_default()
+                ),
                 Format::Human => {}
             }
             eprintln!(
@@ -396,12 +435,11 @@ fn test(paths: Vec<PathBuf>, coverage: bool) -> i32 {
     let (mut passed, mut failed) = (0usize, 0usize);
     let mut out = std::io::stdout().lock();
     for f in &files {
-        let source = match read(f) {
+        let source = match read_policy(f) {
             Ok(s) => s,
-            Err(e) => return usage_error(e),
+            Err(code) => return code,
         };
-        let mut sink = Vec::new();
-        let compiled = match load(f, &source, None, Format::Human, &mut sink) {
+        let compiled = match load(f, &source) {
             Ok(c) => c,
             Err(_) => {
                 let _ = writeln!(
@@ -447,12 +485,11 @@ fn ask_command(
     save_example: Option<PathBuf>,
     example_name: Option<String>,
 ) -> i32 {
-    let source = match read(policy_path) {
+    let source = match read_policy(policy_path) {
         Ok(s) => s,
-        Err(e) => return usage_error(e),
+        Err(code) => return code,
     };
-    let mut sink = Vec::new();
-    let Ok(compiled) = load(policy_path, &source, None, Format::Human, &mut sink) else {
+    let Ok(compiled) = load(policy_path, &source) else {
         return 1;
     };
     let at = match at {
@@ -510,13 +547,17 @@ fn ask_command(
     )
 }
 
+fn print_json(v: &serde_json::Value) -> i32 {
+    println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+    0
+}
+
 fn schema(policy_path: &Path) -> i32 {
-    let source = match read(policy_path) {
+    let source = match read_policy(policy_path) {
         Ok(s) => s,
-        Err(e) => return usage_error(e),
+        Err(code) => return code,
     };
-    let mut sink = Vec::new();
-    match load(policy_path, &source, None, Format::Human, &mut sink) {
+    match load(policy_path, &source) {
         Ok(c) => {
             println!(
                 "{}",

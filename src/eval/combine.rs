@@ -5,6 +5,7 @@
 //! still change it.
 
 use super::outputs::ActionV;
+use super::status::{Presence, UndecidedReason as R, Verdict as Out};
 use super::value3::{Deps, V};
 use crate::check::ir::ActionDef;
 use crate::syntax::ast::Verdict;
@@ -23,15 +24,15 @@ pub(super) struct Contrib<'a> {
     pub eff: &'a V,
 }
 
-/// Whether an output is present ("ask", "say", "required"), absent (None) or undecided.
-pub(super) fn presence(c: &[Contrib]) -> (Option<&'static str>, Vec<u32>, Option<Deps>) {
+/// Whether an output is present (asked, said, required), absent (None) or undecided.
+pub(super) fn presence(c: &[Contrib]) -> (Option<Presence>, Vec<u32>, Option<Deps>) {
     let certain: Vec<u32> = c
         .iter()
         .filter(|x| x.eff.is_true())
         .map(|x| x.rule)
         .collect();
     if !certain.is_empty() {
-        return (Some("present"), certain, None);
+        return (Some(Presence::Present), certain, None);
     }
     let mut deps: Option<Deps> = None;
     let mut rules = Vec::new();
@@ -42,7 +43,7 @@ pub(super) fn presence(c: &[Contrib]) -> (Option<&'static str>, Vec<u32>, Option
         }
     }
     match deps {
-        Some(d) => (Some("undecided"), rules, Some(d)),
+        Some(d) => (Some(Presence::Undecided), rules, Some(d)),
         None => (None, Vec::new(), None),
     }
 }
@@ -109,11 +110,11 @@ pub(super) fn decide_action(a: &ActionDef, c: &[(usize, Contrib)]) -> ActionV {
             (verdict_word(v), None, rules_of(kinds), None)
         }
         (Some(Combined::Default(v)), false) => (verdict_word(v), None, Vec::new(), None),
-        (Some(Combined::NoRule), false) => ("undecided", Some("no_rule"), Vec::new(), None),
-        (Some(Combined::Open), false) => ("undecided", Some("open"), rules_of(&[OPEN]), None),
+        (Some(Combined::NoRule), false) => (Out::Undecided, Some(R::NoRule), Vec::new(), None),
+        (Some(Combined::Open), false) => (Out::Undecided, Some(R::Open), rules_of(&[OPEN]), None),
         (Some(Combined::Conflict), false) => (
-            "undecided",
-            Some("conflict"),
+            Out::Undecided,
+            Some(R::Conflict),
             rules_of(&[REQUIRE, FORBID]),
             None,
         ),
@@ -123,7 +124,7 @@ pub(super) fn decide_action(a: &ActionDef, c: &[(usize, Contrib)]) -> ActionV {
                 .filter(|(_, x)| !x.eff.is_false())
                 .map(|(_, x)| x.rule)
                 .collect();
-            ("undecided", Some("pending"), rules, Some(deps))
+            (Out::Undecided, Some(R::Pending), rules, Some(deps))
         }
     };
     ActionV {
@@ -164,11 +165,11 @@ fn combine(set: [bool; 4], default: Option<Verdict>) -> Combined {
     }
 }
 
-fn verdict_word(v: Verdict) -> &'static str {
+fn verdict_word(v: Verdict) -> Out {
     match v {
-        Verdict::Required => "required",
-        Verdict::Allowed => "allowed",
-        Verdict::Forbidden => "forbidden",
+        Verdict::Required => Out::Required,
+        Verdict::Allowed => Out::Allowed,
+        Verdict::Forbidden => Out::Forbidden,
     }
 }
 
@@ -231,7 +232,7 @@ pub(super) fn decide_value(vals: &[(Contrib, V)]) -> ValueDecision {
 /// The earliest due time; undecided while an unknown rule could make it earlier.
 pub(super) fn decide_earliest(
     vals: &[(Contrib, V)],
-) -> (Option<&'static str>, Option<i64>, Vec<u32>, Option<Deps>) {
+) -> (Option<Presence>, Option<i64>, Vec<u32>, Option<Deps>) {
     let mut best: Option<(i64, u32)> = None;
     let mut deps: Option<Deps> = None;
     let mut maybe: Vec<Option<i64>> = Vec::new();
@@ -259,9 +260,9 @@ pub(super) fn decide_earliest(
     }
     match best {
         Some((t, r)) if maybe.iter().all(|m| m.is_some_and(|m| m >= t)) => {
-            (Some("set"), Some(t), vec![r], None)
+            (Some(Presence::Present), Some(t), vec![r], None)
         }
-        _ if deps.is_some() => (Some("undecided"), None, Vec::new(), deps),
+        _ if deps.is_some() => (Some(Presence::Undecided), None, Vec::new(), deps),
         _ => (None, None, Vec::new(), None),
     }
 }

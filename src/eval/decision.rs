@@ -1,11 +1,22 @@
 //! The Decision: what the agent must do now, with the reasons from the SOP.
 
+use crate::contract::SchemaVersion;
 use serde::Serialize;
+use utoipa::ToSchema;
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+pub use super::status::{
+    DeadlineStatus, FieldStatus, OutcomeStatus, QuestionStatus, ScriptStatus, UndecidedReason,
+    ValidityStatus, Verdict,
+};
+
+#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
+/// What the agent must do now on one case, with the reasons from the SOP.
 pub struct Decision {
+    /// The version of this contract, `MAJOR.MINOR` (docs/decision.md).
+    pub schema_version: SchemaVersion,
     pub policy: PolicyRef,
-    /// The evaluation time, as given (`--at`); `null` when none was given.
+    /// The evaluation time (RFC 3339, in the policy's zone); `null` when none was given.
+    #[schema(required = true, format = DateTime)]
     pub at: Option<String>,
     pub validity: Validity,
     /// True when no question is pending: nothing more can be learned from the customer.
@@ -15,6 +26,7 @@ pub struct Decision {
     pub ticket_fields: Vec<FieldOut>,
     pub scripts: Vec<ScriptOut>,
     /// Decided outcome values, by id.
+    #[schema(value_type = Object)]
     pub outcomes: serde_json::Map<String, serde_json::Value>,
     /// Every outcome with its status and reasons.
     pub outcome_details: Vec<OutcomeOut>,
@@ -26,79 +38,96 @@ pub struct Decision {
     pub warnings: Vec<WarningOut>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
+/// The policy that decided.
 pub struct PolicyRef {
     pub id: String,
+    #[schema(required = true)]
     pub version: Option<String>,
+    #[schema(required = true)]
     pub title: Option<String>,
+    /// The SOP document the policy was written from.
+    #[schema(required = true)]
     pub source: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
 pub struct Validity {
     /// `valid`, `expired`, `not_yet_valid`, or `unknown` (no evaluation time given).
-    pub status: &'static str,
+    pub status: ValidityStatus,
+    /// The first day the policy is in force (`YYYY-MM-DD`).
+    #[schema(required = true, format = Date)]
     pub valid_from: Option<String>,
+    /// The last day the policy is in force (`YYYY-MM-DD`).
+    #[schema(required = true, format = Date)]
     pub valid_until: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
+/// A rule behind an output: its name, where it is, and the SOP text it encodes.
 pub struct Because {
     pub rule: String,
+    /// Where the rule is written, `file:line`.
     pub at: String,
+    /// The words of the SOP the rule encodes, when the policy quotes them.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub quote: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
 pub struct QuestionOut {
     pub id: String,
     pub text: String,
     pub must_be_correct: bool,
     /// `ask`, or `undecided` while it depends on pending facts.
-    pub status: &'static str,
+    pub status: QuestionStatus,
     pub because: Vec<Because>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub waiting_on: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
 pub struct ActionOut {
     pub id: String,
     pub text: String,
     /// `required`, `allowed`, `forbidden` or `undecided`.
-    pub verdict: &'static str,
+    pub verdict: Verdict,
     pub because: Vec<Because>,
     /// Why an undecided verdict is undecided: `pending`, `unanswered`, `open`, `conflict`, `no_rule`, `error`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<&'static str>,
+    #[schema(nullable = false)]
+    pub reason: Option<UndecidedReason>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub waiting_on: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
 pub struct FieldOut {
     pub id: String,
     pub label: String,
     #[serde(rename = "type")]
     pub ty: String,
     /// `required`, or `undecided` while it depends on pending facts.
-    pub status: &'static str,
+    pub status: FieldStatus,
+    /// The value the policy prescribes, when it does.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Value)]
     pub value: Option<serde_json::Value>,
     pub because: Vec<Because>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub waiting_on: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
 pub struct ScriptOut {
     pub id: String,
     /// The text with every known placeholder filled in.
     pub text: String,
     /// `say`, or `undecided` while it depends on pending facts.
-    pub status: &'static str,
+    pub status: ScriptStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub max_chars: Option<u32>,
     pub length: usize,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -108,45 +137,56 @@ pub struct ScriptOut {
     pub waiting_on: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
 pub struct OutcomeOut {
     pub id: String,
     pub label: String,
     /// `set`, `default`, `unset`, `undecided`.
-    pub status: &'static str,
+    pub status: OutcomeStatus,
+    /// The value; `null` when unset or undecided.
+    #[schema(value_type = Value, required = true)]
     pub value: Option<serde_json::Value>,
     pub because: Vec<Because>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<&'static str>,
+    #[schema(nullable = false)]
+    pub reason: Option<UndecidedReason>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub waiting_on: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
 pub struct DeadlineOut {
     pub id: String,
     pub label: String,
     /// `set` or `undecided`.
-    pub status: &'static str,
+    pub status: DeadlineStatus,
+    /// The due time (RFC 3339, in the policy's zone); `null` while undecided.
+    #[schema(required = true, format = DateTime)]
     pub due: Option<String>,
-    /// Whether the evaluation time is past the due time.
+    /// Whether the evaluation time is past the due time; `null` without both.
+    #[schema(required = true)]
     pub overdue: Option<bool>,
     pub because: Vec<Because>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub waiting_on: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
 pub struct OpenOut {
+    /// The output left open (`actions.x`, `outcomes.y`), or `null` for the case as a whole.
+    #[schema(required = true)]
     pub target: Option<String>,
     pub reason: String,
     pub because: Vec<Because>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
 pub struct PendingOut {
     pub fact: String,
+    #[schema(required = true)]
     pub label: Option<String>,
+    /// How to ask for it, when the policy says.
+    #[schema(required = true)]
     pub question: Option<String>,
     #[serde(rename = "type")]
     pub ty: String,
@@ -154,8 +194,10 @@ pub struct PendingOut {
     pub decides: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
 pub struct WarningOut {
+    /// A warning code such as `W0103`; new codes may appear in a minor version.
+    #[schema(value_type = String, pattern = "^W[0-9]{4}$")]
     pub code: &'static str,
     pub message: String,
 }

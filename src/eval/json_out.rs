@@ -3,11 +3,12 @@
 //! Everything that comes from the policy alone (ids, texts, labels, each rule's
 //! reason) is escaped once per policy into [`Fragments`] and copied from there.
 //! The text is byte for byte what `serde_json::to_writer` gives for the
-//! [`Decision`](super::decision::Decision); `tests/eval.rs` holds them together.
+//! [`Decision`](super::decision::Decision); `tests/json_writer.rs` holds them together.
 
 use super::materialize::{instant, open_target};
 use super::outputs::{ItemV, OutputRef, Outputs};
 use super::render::json_value;
+use super::status::{DeadlineStatus, FieldStatus, QuestionStatus, ScriptStatus, UndecidedReason};
 use super::value3::Deps;
 use crate::check::ir::Policy;
 use crate::time::format_date;
@@ -17,7 +18,7 @@ use std::io::Write;
 /// A policy's constant JSON pieces, escaped once.
 #[derive(Debug, Clone, Default)]
 pub struct Fragments {
-    /// `{"policy":{…},"at":`
+    /// `{"schema_version":…,"policy":{…},"at":`
     head: String,
     /// `,"valid_from":…,"valid_until":…},"complete":`
     validity_tail: String,
@@ -74,7 +75,8 @@ impl Fragments {
         };
         Fragments {
             head: format!(
-                "{{\"policy\":{{\"id\":{},\"version\":{},\"title\":{},\"source\":{}}},\"at\":",
+                "{{\"schema_version\":{},\"policy\":{{\"id\":{},\"version\":{},\"title\":{},\"source\":{}}},\"at\":",
+                q(crate::contract::SCHEMA_VERSION),
                 q(&m.id),
                 q_opt(m.version.as_deref()),
                 q_opt(m.title.as_deref()),
@@ -276,17 +278,17 @@ impl W<'_> {
 
     /// The end of an output's entry: its reasons, why it is undecided (if it is),
     /// what it waits on, and the closing brace.
-    fn close(&mut self, rules: &[u32], reason: Option<&str>, deps: Option<&Deps>) {
+    fn close(&mut self, rules: &[u32], reason: Option<UndecidedReason>, deps: Option<&Deps>) {
         self.because(rules);
         self.reason(reason);
         self.waiting_on(deps);
         self.out.push(b'}');
     }
 
-    fn reason(&mut self, r: Option<&str>) {
+    fn reason(&mut self, r: Option<UndecidedReason>) {
         if let Some(r) = r {
             self.raw(",\"reason\":");
-            self.word(r);
+            self.word(r.as_str());
         }
     }
 
@@ -305,28 +307,28 @@ impl W<'_> {
         self.raw(&f.head);
         self.instant(o.at);
         self.raw(",\"validity\":{\"status\":");
-        self.word(o.validity);
+        self.word(o.validity.as_str());
         self.raw(&f.validity_tail);
         self.bool(o.complete);
 
         self.raw(",\"questions\":");
         self.list(&o.questions, |w, x| {
             w.raw(get(&f.question, x.index));
-            w.word(x.status);
+            w.word(QuestionStatus::from(x.status).as_str());
             w.close(&x.rules, None, x.deps.as_ref());
         });
 
         self.raw(",\"actions\":");
         self.list(o.actions.iter().enumerate(), |w, (i, a)| {
             w.raw(get(&f.action, i as u32));
-            w.word(a.verdict);
+            w.word(a.verdict.as_str());
             w.close(&a.rules, a.reason, a.deps.as_ref());
         });
 
         self.raw(",\"ticket_fields\":");
         self.list(&o.fields, |w, x| {
             w.raw(get(&f.field, x.index));
-            w.word(x.status);
+            w.word(FieldStatus::from(x.status).as_str());
             if let Some(v) = &x.value {
                 w.raw(",\"value\":");
                 w.value(v);
@@ -339,7 +341,7 @@ impl W<'_> {
             w.raw(get(&f.script, x.index));
             w.text(&x.text);
             w.raw(",\"status\":");
-            w.word(x.status);
+            w.word(ScriptStatus::from(x.status).as_str());
             if let Some(max) = policy
                 .scripts
                 .get(x.index as usize)
@@ -372,7 +374,7 @@ impl W<'_> {
         self.raw("},\"outcome_details\":");
         self.list(o.outcomes.iter().enumerate(), |w, (i, x)| {
             w.raw(get(&f.outcome, i as u32));
-            w.word(x.status);
+            w.word(x.status.as_str());
             w.raw(",\"value\":");
             match &x.value {
                 Some(v) => w.value(v),
@@ -384,7 +386,7 @@ impl W<'_> {
         self.raw(",\"deadlines\":");
         self.list(&o.deadlines, |w, x| {
             w.raw(get(&f.deadline, x.index));
-            w.word(x.status);
+            w.word(DeadlineStatus::from(x.status).as_str());
             w.raw(",\"due\":");
             w.instant(x.due);
             w.raw(",\"overdue\":");

@@ -81,6 +81,7 @@ pub(crate) fn decision(policy: &Policy, o: Outputs) -> Decision {
         });
     }
     Decision {
+        schema_version: crate::contract::SchemaVersion,
         policy: PolicyRef {
             id: policy.meta.id.clone(),
             version: policy.meta.version.clone(),
@@ -99,7 +100,7 @@ pub(crate) fn decision(policy: &Policy, o: Outputs) -> Decision {
                 id: q.name.clone(),
                 text: q.text.clone(),
                 must_be_correct: q.must_be_correct,
-                status: v.status,
+                status: v.status.into(),
                 because: because(policy, &v.rules),
                 waiting_on: waiting_on(policy, v.deps.as_ref()),
             })
@@ -122,7 +123,7 @@ pub(crate) fn decision(policy: &Policy, o: Outputs) -> Decision {
                 id: f.name.clone(),
                 label: f.label.clone(),
                 ty: f.ty.to_string(),
-                status: v.status,
+                status: v.status.into(),
                 value: v.value.as_ref().map(|x| json_value(policy, x)),
                 because: because(policy, &v.rules),
                 waiting_on: waiting_on(policy, v.deps.as_ref()),
@@ -137,7 +138,7 @@ pub(crate) fn decision(policy: &Policy, o: Outputs) -> Decision {
                     id: s.name.clone(),
                     length: v.text.chars().count(),
                     text: v.text,
-                    status: v.status,
+                    status: v.status.into(),
                     max_chars: s.max_chars,
                     missing: v.missing,
                     because: because(policy, &v.rules),
@@ -151,7 +152,7 @@ pub(crate) fn decision(policy: &Policy, o: Outputs) -> Decision {
             .map(|(d, v)| DeadlineOut {
                 id: d.name.clone(),
                 label: d.label.clone(),
-                status: v.status,
+                status: v.status.into(),
                 due: v.due.map(|t| instant(policy, t)),
                 overdue: match (v.due, o.at) {
                     (Some(t), Some(now)) => Some(now > t),

@@ -12,6 +12,7 @@ mod materialize;
 mod outputs;
 mod refine;
 pub mod render;
+pub mod status;
 mod value3;
 
 pub use crate::time::parse_duration;

@@ -10,6 +10,7 @@ use super::combine::{
 };
 use super::decision::WarningOut;
 use super::render;
+use super::status::{OutcomeStatus, Presence, UndecidedReason, ValidityStatus, Verdict};
 use super::value3::{Deps, V};
 use super::{Env, FactValue};
 use crate::check::ir::*;
@@ -50,8 +51,8 @@ impl OutputRef {
 /// An action's verdict. `deps` is set while the verdict waits on facts.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ActionV {
-    pub verdict: &'static str,
-    pub reason: Option<&'static str>,
+    pub verdict: Verdict,
+    pub reason: Option<UndecidedReason>,
     pub rules: Vec<u32>,
     pub deps: Option<Deps>,
 }
@@ -59,7 +60,7 @@ pub(crate) struct ActionV {
 impl ActionV {
     /// Stands for an action the refinement does not look at.
     const PLACEHOLDER: ActionV = ActionV {
-        verdict: "undecided",
+        verdict: Verdict::Undecided,
         reason: None,
         rules: Vec::new(),
         deps: None,
@@ -89,8 +90,8 @@ fn wanted_effect(e: &CEffect, want: &impl Fn(OutputRef) -> bool) -> bool {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ItemV {
     pub index: u32,
-    /// `ask` / `required` / `say` / `set`, or `undecided`.
-    pub status: &'static str,
+    /// Asked / required / said / set, or undecided.
+    pub status: Presence,
     pub rules: Vec<u32>,
     pub deps: Option<Deps>,
     /// A ticket field's prescribed value.
@@ -103,7 +104,7 @@ pub(crate) struct ItemV {
 }
 
 impl ItemV {
-    fn new(index: usize, status: &'static str, rules: Vec<u32>, deps: Option<Deps>) -> ItemV {
+    fn new(index: usize, status: Presence, rules: Vec<u32>, deps: Option<Deps>) -> ItemV {
         ItemV {
             index: index as u32,
             status,
@@ -119,17 +120,17 @@ impl ItemV {
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct OutcomeV {
-    pub status: &'static str,
+    pub status: OutcomeStatus,
     pub value: Option<Value>,
     pub rules: Vec<u32>,
-    pub reason: Option<&'static str>,
+    pub reason: Option<UndecidedReason>,
     pub deps: Option<Deps>,
 }
 
 impl OutcomeV {
     /// Stands for an outcome the refinement does not look at.
     const PLACEHOLDER: OutcomeV = OutcomeV {
-        status: "unset",
+        status: OutcomeStatus::Unset,
         value: None,
         rules: Vec::new(),
         reason: None,
@@ -169,7 +170,7 @@ pub(crate) struct PendingV {
 #[derive(Debug, Clone)]
 pub(crate) struct Outputs {
     pub at: Option<i64>,
-    pub validity: &'static str,
+    pub validity: ValidityStatus,
     pub complete: bool,
     pub questions: Vec<ItemV>,
     /// One per action of the policy.
@@ -333,7 +334,7 @@ pub(crate) fn decide(
             out.reason = Some(reason_of(env, d));
             waiting.push((OutputRef::Action(ai as u32), d.clone()));
         }
-        if full && out.reason == Some("conflict") {
+        if full && out.reason == Some(UndecidedReason::Conflict) {
             env.warnings.push(WarningOut {
                 code: "W0103",
                 message: format!(
@@ -355,7 +356,6 @@ pub(crate) fn decide(
         if let Some(d) = &deps {
             waiting.push((OutputRef::Question(qi as u32), d.clone()));
         }
-        let status = if status == "present" { "ask" } else { status };
         questions.push(ItemV::new(qi, status, rules, deps));
     }
 
@@ -382,7 +382,6 @@ pub(crate) fn decide(
                 });
             }
         }
-        let status = if status == "present" { "say" } else { status };
         let mut item = ItemV::new(si, status, rules, deps);
         item.text = text;
         item.missing = missing;
@@ -412,10 +411,10 @@ pub(crate) fn decide(
             }
             _ => None,
         };
-        let status = if status == "present" && deps.is_none() {
-            "required"
+        let status = if status == Presence::Present && deps.is_none() {
+            Presence::Present
         } else {
-            "undecided"
+            Presence::Undecided
         };
         if let Some(d) = &deps {
             waiting.push((OutputRef::Field(fi as u32), d.clone()));
@@ -478,7 +477,12 @@ pub(crate) fn decide(
         });
     }
     let validity = validity_status(env, &window);
-    if full && matches!(validity, "expired" | "not_yet_valid") {
+    if full
+        && matches!(
+            validity,
+            ValidityStatus::Expired | ValidityStatus::NotYetValid
+        )
+    {
         env.warnings.push(expired_warning(policy, validity));
     }
     Outputs {
@@ -498,23 +502,25 @@ pub(crate) fn decide(
     }
 }
 
-fn validity_status(env: &Env, window: &V) -> &'static str {
+fn validity_status(env: &Env, window: &V) -> ValidityStatus {
     let meta = &env.policy.meta;
     match (window, env.at) {
-        (_, None) if meta.valid_from.is_some() || meta.valid_until.is_some() => "unknown",
+        (_, None) if meta.valid_from.is_some() || meta.valid_until.is_some() => {
+            ValidityStatus::Unknown
+        }
         (V::Known(Value::Bool(false)), Some(t)) => {
             let d = env.local_date(t);
             if meta.valid_from.is_some_and(|f| d < f) {
-                "not_yet_valid"
+                ValidityStatus::NotYetValid
             } else {
-                "expired"
+                ValidityStatus::Expired
             }
         }
-        _ => "valid",
+        _ => ValidityStatus::Valid,
     }
 }
 
-fn expired_warning(policy: &Policy, validity: &str) -> WarningOut {
+fn expired_warning(policy: &Policy, validity: ValidityStatus) -> WarningOut {
     let date = |d: Option<i32>| {
         d.map(crate::time::format_date)
             .unwrap_or_else(|| "…".into())
@@ -523,7 +529,7 @@ fn expired_warning(policy: &Policy, validity: &str) -> WarningOut {
         code: "W0105",
         message: format!(
             "the policy is {} at the evaluation time: no rule applies (valid {} – {})",
-            if validity == "expired" {
+            if validity == ValidityStatus::Expired {
                 "expired"
             } else {
                 "not yet valid"
@@ -553,13 +559,25 @@ fn decide_outcome(
         }
     }
     let (status, value, rules, reason, mut deps) = if !open_certain.is_empty() {
-        ("undecided", None, open_certain, Some("open"), None)
+        (
+            OutcomeStatus::Undecided,
+            None,
+            open_certain,
+            Some(UndecidedReason::Open),
+            None,
+        )
     } else {
         match decide_value(vals) {
-            ValueDecision::Set(v, rules) => ("set", Some(v), rules, None, None),
+            ValueDecision::Set(v, rules) => (OutcomeStatus::Set, Some(v), rules, None, None),
             ValueDecision::Unset => match &o.default {
-                Some(d) => ("default", Some(d.clone()), Vec::new(), None, None),
-                None => ("unset", None, Vec::new(), None, None),
+                Some(d) => (
+                    OutcomeStatus::Default,
+                    Some(d.clone()),
+                    Vec::new(),
+                    None,
+                    None,
+                ),
+                None => (OutcomeStatus::Unset, None, Vec::new(), None, None),
             },
             ValueDecision::Conflict(rules) => {
                 if warn {
@@ -571,18 +589,28 @@ fn decide_outcome(
                         ),
                     });
                 }
-                ("undecided", None, rules, Some("conflict"), None)
+                (
+                    OutcomeStatus::Undecided,
+                    None,
+                    rules,
+                    Some(UndecidedReason::Conflict),
+                    None,
+                )
             }
-            ValueDecision::Undecided(d, rules) => {
-                ("undecided", None, rules, Some(reason_of(env, &d)), Some(d))
-            }
+            ValueDecision::Undecided(d, rules) => (
+                OutcomeStatus::Undecided,
+                None,
+                rules,
+                Some(reason_of(env, &d)),
+                Some(d),
+            ),
         }
     };
-    if !open_deps.is_empty() && status != "undecided" {
+    if !open_deps.is_empty() && status != OutcomeStatus::Undecided {
         deps = Some(open_deps);
     }
     let (status, value) = if deps.is_some() {
-        ("undecided", None)
+        (OutcomeStatus::Undecided, None)
     } else {
         (status, value)
     };
@@ -600,16 +628,16 @@ fn decide_outcome(
 }
 
 /// `pending` when some fact it waits on can still be asked, else `unanswered`.
-fn reason_of(env: &Env, d: &Deps) -> &'static str {
+fn reason_of(env: &Env, d: &Deps) -> UndecidedReason {
     let askable = d
         .iter()
         .any(|i| i >= env.case.len() || matches!(env.case.get(i), Some(FactValue::Absent)));
     if askable {
-        "pending"
+        UndecidedReason::Pending
     } else if d.is_empty() {
-        "error"
+        UndecidedReason::Error
     } else {
-        "unanswered"
+        UndecidedReason::Unanswered
     }
 }
 

@@ -7,6 +7,7 @@
 //! reasons are made for the tried answers.
 
 use super::outputs::{sort_pending, ItemV, OutputRef, Outputs};
+use super::status::{OutcomeStatus, Presence, UndecidedReason, Verdict};
 use super::value3::Deps;
 use super::{finish, fire, Case, Env, FactValue, Fired};
 use crate::check::ir::Policy;
@@ -32,12 +33,12 @@ fn domain(policy: &Policy, ty: &Type) -> Option<Vec<Value>> {
 fn undecided<'a>(o: &'a Outputs) -> Vec<(OutputRef, &'a Deps)> {
     let mut v = Vec::new();
     for (i, a) in o.actions.iter().enumerate() {
-        if let (Some("pending"), Some(d)) = (a.reason, &a.deps) {
+        if let (Some(UndecidedReason::Pending), Some(d)) = (a.reason, &a.deps) {
             v.push((OutputRef::Action(i as u32), d));
         }
     }
     let items = |list: &'a [ItemV], make: fn(u32) -> OutputRef, v: &mut Vec<_>| {
-        for x in list.iter().filter(|x| x.status == "undecided") {
+        for x in list.iter().filter(|x| x.status == Presence::Undecided) {
             if let Some(d) = &x.deps {
                 v.push((make(x.index), d));
             }
@@ -47,7 +48,7 @@ fn undecided<'a>(o: &'a Outputs) -> Vec<(OutputRef, &'a Deps)> {
     items(&o.fields, OutputRef::Field, &mut v);
     items(&o.scripts, OutputRef::Script, &mut v);
     for (i, x) in o.outcomes.iter().enumerate() {
-        if let (Some("pending"), Some(d)) = (x.reason, &x.deps) {
+        if let (Some(UndecidedReason::Pending), Some(d)) = (x.reason, &x.deps) {
             v.push((OutputRef::Outcome(i as u32), d));
         }
     }
@@ -60,10 +61,10 @@ fn undecided<'a>(o: &'a Outputs) -> Vec<(OutputRef, &'a Deps)> {
 enum Reading<'a> {
     Absent,
     Ask,
-    Verdict(&'static str, Option<&'static str>),
+    Verdict(Verdict, Option<UndecidedReason>),
     Required(Option<&'a Value>),
     Say(&'a str),
-    Outcome(&'static str, Option<&'a Value>),
+    Outcome(OutcomeStatus, Option<&'a Value>),
     Due(Option<i64>),
 }
 
@@ -76,31 +77,31 @@ fn reading<'a>(o: &'a Outputs, r: OutputRef) -> Option<Reading<'a>> {
         OutputRef::Action(i) => o
             .actions
             .get(i as usize)
-            .filter(|a| a.reason != Some("pending"))
+            .filter(|a| a.reason != Some(UndecidedReason::Pending))
             .map(|a| Reading::Verdict(a.verdict, a.reason)),
         OutputRef::Question(i) => match find(&o.questions, i) {
             None => Some(Reading::Absent),
-            Some(q) if q.status == "ask" => Some(Reading::Ask),
+            Some(q) if q.status == Presence::Present => Some(Reading::Ask),
             Some(_) => None,
         },
         OutputRef::Field(i) => match find(&o.fields, i) {
             None => Some(Reading::Absent),
-            Some(f) if f.status == "required" => Some(Reading::Required(f.value.as_ref())),
+            Some(f) if f.status == Presence::Present => Some(Reading::Required(f.value.as_ref())),
             Some(_) => None,
         },
         OutputRef::Script(i) => match find(&o.scripts, i) {
             None => Some(Reading::Absent),
-            Some(s) if s.status == "say" => Some(Reading::Say(&s.text)),
+            Some(s) if s.status == Presence::Present => Some(Reading::Say(&s.text)),
             Some(_) => None,
         },
         OutputRef::Outcome(i) => o
             .outcomes
             .get(i as usize)
-            .filter(|x| x.reason != Some("pending"))
+            .filter(|x| x.reason != Some(UndecidedReason::Pending))
             .map(|x| Reading::Outcome(x.status, x.value.as_ref())),
         OutputRef::Deadline(i) => match find(&o.deadlines, i) {
             None => Some(Reading::Absent),
-            Some(x) if x.status == "set" => Some(Reading::Due(x.due)),
+            Some(x) if x.status == Presence::Present => Some(Reading::Due(x.due)),
             Some(_) => None,
         },
         OutputRef::Open(_) => None,

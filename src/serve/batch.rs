@@ -8,6 +8,7 @@
 use super::decision_log::Record;
 use super::registry::Version;
 use super::State;
+use crate::contract::{BatchLineError, ServiceErrorBody, ServiceErrorCode};
 use axum::body::Bytes;
 use futures_util::{Stream, StreamExt};
 use std::sync::Arc;
@@ -16,13 +17,17 @@ use tokio::sync::mpsc::Sender;
 /// Output is handed to the connection in pieces of about this size.
 const FLUSH_AT: usize = 64 * 1024;
 
-fn error_line(out: &mut Vec<u8>, line: u64, code: &str, message: &str) {
-    let record = serde_json::json!({
-        "line": line,
-        "error": { "code": code, "path": "$", "expected": "", "found": "", "message": message }
-    });
-    out.extend_from_slice(record.to_string().as_bytes());
-    out.push(b'\n');
+fn error_line(out: &mut Vec<u8>, line: u64, code: ServiceErrorCode, message: &str) {
+    let record = BatchLineError {
+        line,
+        error: ServiceErrorBody {
+            code,
+            message: message.to_string(),
+        },
+    };
+    if serde_json::to_writer(&mut *out, &record).is_ok() {
+        out.push(b'\n');
+    }
 }
 
 struct Lines<'a> {
@@ -45,7 +50,12 @@ impl Lines<'_> {
         if line.len() > self.max_line {
             self.failed += 1;
             let message = format!("the line is over {} bytes", self.max_line);
-            error_line(&mut self.out, self.number, "line_too_long", &message);
+            error_line(
+                &mut self.out,
+                self.number,
+                ServiceErrorCode::LineTooLong,
+                &message,
+            );
             return;
         }
         let start = self.out.len();
@@ -120,7 +130,7 @@ pub async fn stream<S, E>(
                 error_line(
                     &mut lines.out,
                     lines.number + 1,
-                    "bad_request",
+                    ServiceErrorCode::BadRequest,
                     &format!("the request body broke off: {e}"),
                 );
                 stopped = true;
@@ -132,7 +142,7 @@ pub async fn stream<S, E>(
             error_line(
                 &mut lines.out,
                 lines.number + 1,
-                "payload_too_large",
+                ServiceErrorCode::PayloadTooLarge,
                 &format!(
                     "the batch is over {max_total} bytes; the lines after this one were not read"
                 ),
@@ -165,7 +175,7 @@ pub async fn stream<S, E>(
                 error_line(
                     &mut lines.out,
                     n,
-                    "line_too_long",
+                    ServiceErrorCode::LineTooLong,
                     &format!("the line is over {max_line} bytes"),
                 );
                 pending.clear();

@@ -5,7 +5,8 @@
 //! that fails `check` never replaces the version being served: its entry keeps the
 //! last good compiled policy and records the failure.
 
-use crate::{analysis, render, Compiled};
+use crate::contract::{DiagnosticEntry, LoadStatus};
+use crate::{analysis, Compiled, Diagnostic};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -21,24 +22,6 @@ pub struct Version {
     pub loaded_at: i64,
 }
 
-/// What the last load of a file gave.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LoadStatus {
-    /// The file checked and is the version served.
-    Loaded,
-    /// The file did not check (or could not be read); `serving` is the last good version, if any.
-    Failed,
-}
-
-impl LoadStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LoadStatus::Loaded => "loaded",
-            LoadStatus::Failed => "failed",
-        }
-    }
-}
-
 /// One policy file and the version served for it.
 #[derive(Debug)]
 pub struct Entry {
@@ -49,7 +32,7 @@ pub struct Entry {
     /// Hash of the file as last read (the failed one when `status` is `Failed`).
     pub file_hash: String,
     /// The diagnostics of the last load, as `pol check --format json` writes them.
-    pub diagnostics: Vec<serde_json::Value>,
+    pub diagnostics: Vec<DiagnosticEntry>,
     /// The version answering requests; `None` when the file never checked.
     pub serving: Option<Arc<Version>>,
 }
@@ -126,26 +109,17 @@ fn walk(dir: &Path, out: &mut Vec<(String, PathBuf)>, depth: usize) -> std::io::
     Ok(())
 }
 
-fn diagnostics_json(
-    diags: &[crate::Diagnostic],
-    name: &str,
-    source: &str,
-) -> Vec<serde_json::Value> {
-    render::json(diags, name, source)
+fn diagnostics_json(diags: &[Diagnostic], name: &str, source: &str) -> Vec<DiagnosticEntry> {
+    diags
+        .iter()
+        .map(|d| DiagnosticEntry::new(d, name, source))
+        .collect()
 }
 
-fn failure(message: String, name: &str) -> Vec<serde_json::Value> {
-    vec![serde_json::json!({
-        "code": "E0001",
-        "severity": "error",
-        "message": message,
-        "file": name,
-        "line": 1,
-        "column": 1,
-        "labels": [],
-        "help": null,
-        "notes": [],
-    })]
+/// A file that could not be read at all: one E0014 diagnostic with the reason.
+fn unreadable(message: String, name: &str) -> Vec<DiagnosticEntry> {
+    let d = Diagnostic::error("E0014", message);
+    vec![DiagnosticEntry::new(&d, name, "")]
 }
 
 /// Builds the registry for the folder's current files, reusing `old`'s versions of
@@ -182,7 +156,7 @@ pub fn scan(dir: &Path, old: &Registry) -> (Registry, ScanReport) {
                     file: path.clone(),
                     status: LoadStatus::Failed,
                     file_hash: String::new(),
-                    diagnostics: failure(format!("cannot read `{name}`: {e}"), &name),
+                    diagnostics: unreadable(format!("cannot read `{name}`: {e}"), &name),
                     serving: previous.and_then(|p| p.serving.clone()),
                 };
                 report.failed.push(id.clone());
@@ -197,19 +171,13 @@ pub fn scan(dir: &Path, old: &Registry) -> (Registry, ScanReport) {
                 continue;
             }
         }
-        let entry = match String::from_utf8(bytes) {
-            Err(e) => Entry {
+        let entry = match crate::policy_text(bytes) {
+            Err(bad) => Entry {
                 id: id.clone(),
                 file: path.clone(),
                 status: LoadStatus::Failed,
                 file_hash: hash,
-                diagnostics: failure(
-                    format!(
-                        "`{name}` is not UTF-8 text (first bad byte at offset {})",
-                        e.utf8_error().valid_up_to()
-                    ),
-                    &name,
-                ),
+                diagnostics: diagnostics_json(&[bad.diagnostic], &name, &bad.shown),
                 serving: previous.and_then(|p| p.serving.clone()),
             },
             Ok(source) => compile_entry(&id, &path, &name, &source, hash, previous),

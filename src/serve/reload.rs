@@ -2,8 +2,9 @@
 //! do not report changes) wake one task, which rescans the folder off the request
 //! path and swaps the new registry in at once.
 
-use super::registry::{self, LoadStatus};
+use super::registry;
 use super::State;
+use crate::contract::LoadStatus;
 use notify::Watcher;
 use std::sync::Arc;
 use std::time::Duration;
@@ -84,15 +85,11 @@ async fn run(state: Arc<State>, wake: Arc<tokio::sync::Notify>) {
                 .map(|e| {
                     e.diagnostics
                         .iter()
-                        .filter(|d| d["severity"] == "error")
+                        .filter(|d| d.severity == crate::Severity::Error)
                         .map(|d| {
                             format!(
                                 "{}:{}:{}: {} {}",
-                                d["file"].as_str().unwrap_or(""),
-                                d["line"],
-                                d["column"],
-                                d["code"].as_str().unwrap_or(""),
-                                d["message"].as_str().unwrap_or("")
+                                d.file, d.line, d.column, d.code, d.message
                             )
                         })
                         .collect()

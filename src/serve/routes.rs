@@ -3,6 +3,10 @@
 use super::decision_log::Record;
 use super::registry::{Entry, Version};
 use super::State;
+use crate::contract::{
+    EvalError, Health, PolicyInfo, PolicyList, Ready, ServiceError, ServiceErrorBody,
+    ServiceErrorCode, ServingVersion,
+};
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, RawQuery, Request};
@@ -11,7 +15,6 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use serde_json::json;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
@@ -45,11 +48,11 @@ pub fn router(state: Arc<State>) -> Router {
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
-    code: &'static str,
+    code: ServiceErrorCode,
     message: String,
 }
 
-pub fn error(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+pub fn error(status: StatusCode, code: ServiceErrorCode, message: impl Into<String>) -> ApiError {
     ApiError {
         status,
         code,
@@ -59,8 +62,21 @@ pub fn error(status: StatusCode, code: &'static str, message: impl Into<String>)
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({"error": {"code": self.code, "message": self.message}});
-        (self.status, json_headers(), body.to_string()).into_response()
+        let body = ServiceError {
+            error: ServiceErrorBody {
+                code: self.code,
+                message: self.message,
+            },
+        };
+        json_response(self.status, &body)
+    }
+}
+
+/// `body` as JSON with `status`.
+fn json_response<T: serde::Serialize>(status: StatusCode, body: &T) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => (status, json_headers(), bytes).into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }
 
@@ -81,7 +97,7 @@ async fn observe(state: Shared, req: Request, next: Next) -> Response {
         Ok(r) => r,
         Err(_) => error(
             StatusCode::SERVICE_UNAVAILABLE,
-            "timeout",
+            ServiceErrorCode::Timeout,
             format!(
                 "the request took longer than {} ms",
                 state.config.timeout.as_millis()
@@ -134,7 +150,7 @@ fn policy_label(state: &State, path: &str) -> String {
 async fn not_found_route(req: Request) -> Response {
     error(
         StatusCode::NOT_FOUND,
-        "not_found",
+        ServiceErrorCode::NotFound,
         format!("no route `{} {}`", req.method(), req.uri().path()),
     )
     .into_response()
@@ -150,7 +166,7 @@ fn entry(state: &State, id: &str) -> Result<Arc<Entry>, ApiError> {
         .ok_or_else(|| {
             error(
                 StatusCode::NOT_FOUND,
-                "policy_not_found",
+                ServiceErrorCode::PolicyNotFound,
                 format!("no policy `{id}`: GET /v1/policies lists the policies served"),
             )
         })
@@ -161,7 +177,7 @@ fn serving(state: &State, id: &str) -> Result<Arc<Version>, ApiError> {
     e.serving.clone().ok_or_else(|| {
         error(
             StatusCode::SERVICE_UNAVAILABLE,
-            "policy_unavailable",
+            ServiceErrorCode::PolicyUnavailable,
             format!(
                 "policy `{id}` has errors and no earlier version that checked: GET /v1/policies/{id} shows them"
             ),
@@ -189,7 +205,7 @@ fn query_at(query: Option<&str>) -> Result<Option<String>, ApiError> {
             return percent_decode(v).map(Some).ok_or_else(|| {
                 error(
                     StatusCode::BAD_REQUEST,
-                    "bad_at",
+                    ServiceErrorCode::BadAt,
                     "the `at` parameter is not valid percent-encoded UTF-8",
                 )
             });
@@ -228,7 +244,7 @@ fn parse_at(policy: &crate::Policy, text: Option<&str>) -> Result<i64, ApiError>
         Some(t) => policy.parse_at(t).ok_or_else(|| {
             error(
                 StatusCode::BAD_REQUEST,
-                "bad_at",
+                ServiceErrorCode::BadAt,
                 format!("`{t}` is not a date and time such as 2025-04-29T10:30+07:00"),
             )
         }),
@@ -239,13 +255,13 @@ fn body_error(rejection: BytesRejection, limit: usize) -> ApiError {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
         error(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            ServiceErrorCode::PayloadTooLarge,
             format!("the request body is over {limit} bytes"),
         )
     } else {
         error(
             StatusCode::BAD_REQUEST,
-            "bad_request",
+            ServiceErrorCode::BadRequest,
             format!("cannot read the request body: {rejection}"),
         )
     }
@@ -253,10 +269,7 @@ fn body_error(rejection: BytesRejection, limit: usize) -> ApiError {
 
 /// A case error, in the same JSON as `pol eval` prints.
 fn case_error(e: &crate::CaseError) -> Response {
-    let body = json!({
-        "error": { "code": e.code, "file": "request body", "path": e.path, "expected": e.expected, "found": e.found, "message": e.message }
-    });
-    (StatusCode::BAD_REQUEST, json_headers(), body.to_string()).into_response()
+    json_response(StatusCode::BAD_REQUEST, &EvalError::new(e, "request body"))
 }
 
 /// The case and the evaluation time of an `evaluate` body: either the case record
@@ -283,7 +296,31 @@ fn split_envelope(body: &str) -> Result<(std::borrow::Cow<'_, str>, Option<Strin
     Ok((case.to_string().into(), at))
 }
 
-async fn evaluate(
+/// Evaluate one case record
+///
+/// The body is the case record itself, or `{"case": {…}, "at": "…"}`. The evaluation
+/// time comes from the `at` parameter, else the body's `at`, else the current time; the
+/// Decision echoes it.
+#[utoipa::path(
+    post,
+    path = "/v1/policies/{id}/evaluate",
+    tag = "policies",
+    params(
+        ("id" = String, Path, description = "The policy: its file name without `.pol`"),
+        ("at" = Option<String>, Query, description = "Evaluation time, e.g. 2025-04-29T10:30+07:00 (without offset: the policy's zone; a date: its start)")
+    ),
+    request_body(content = Object, content_type = "application/json", description = "A case record (see GET /v1/policies/{id}/schema), or {\"case\": {…}, \"at\": \"…\"}"),
+    responses(
+        (status = 200, description = "The Decision", body = crate::Decision,
+         headers(("x-decision-id" = String, description = "The id of this decision in the decision log"),
+                 ("x-policy-hash" = String, description = "sha256 of the policy file that answered"))),
+        (status = 400, description = "The case record or a parameter is not valid", body = crate::contract::BadRequest),
+        (status = 404, description = "No such policy", body = ServiceError),
+        (status = 413, description = "The body is over the size limit", body = ServiceError),
+        (status = 503, description = "The policy has errors and no earlier version, or the request took too long", body = ServiceError),
+    )
+)]
+pub(super) async fn evaluate(
     state: Shared,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
@@ -311,7 +348,7 @@ async fn evaluate(
         Err(()) => {
             return error(
                 StatusCode::BAD_REQUEST,
-                "bad_request",
+                ServiceErrorCode::BadRequest,
                 "a body with `case` must be {\"case\": {…}, \"at\": \"…\"} and nothing else",
             )
             .into_response()
@@ -366,7 +403,32 @@ async fn evaluate(
     }
 }
 
-async fn batch(
+/// Evaluate many case records
+///
+/// NDJSON in, NDJSON out, streamed: one output line per input line, in order — a
+/// Decision, a refused case record (`{"line": N, "error": {…}}`), or a line refused
+/// before its case was read (too long, or the batch stopped there). Every line is a
+/// `BatchLine` (see the components).
+#[utoipa::path(
+    post,
+    path = "/v1/policies/{id}/evaluate:batch",
+    tag = "policies",
+    params(
+        ("id" = String, Path, description = "The policy: its file name without `.pol`"),
+        ("at" = Option<String>, Query, description = "Evaluation time for every line (default: now)")
+    ),
+    request_body(description = "One case record per line (NDJSON; sent as application/x-ndjson or text/plain)",
+        content((String = "application/x-ndjson"), (String = "text/plain"))),
+    responses(
+        (status = 200, description = "One BatchLine per input line, in order", body = String, content_type = "application/x-ndjson",
+         headers(("x-decision-id" = String, description = "The prefix of this batch's decision ids (line N: PREFIX.N)"))),
+        (status = 400, description = "A parameter is not valid", body = ServiceError),
+        (status = 404, description = "No such policy", body = ServiceError),
+        (status = 413, description = "The declared body size is over the batch limit", body = ServiceError),
+        (status = 503, description = "The policy has errors and no earlier version, or the request took too long", body = ServiceError),
+    )
+)]
+pub(super) async fn batch(
     state: Shared,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
@@ -392,7 +454,7 @@ async fn batch(
     if declared.is_some_and(|n| n > max) {
         return error(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            ServiceErrorCode::PayloadTooLarge,
             format!("the batch is over {max} bytes"),
         )
         .into_response();
@@ -423,44 +485,58 @@ async fn batch(
     (StatusCode::OK, headers, Body::from_stream(output)).into_response()
 }
 
-fn policy_json(e: &Entry) -> serde_json::Value {
-    let serving = e.serving.as_ref().map(|v| {
-        let m = &v.compiled.policy.meta;
-        json!({
-            "policy_id": m.id,
-            "version": m.version,
-            "title": m.title,
-            "valid_from": m.valid_from.map(crate::time::format_date),
-            "valid_until": m.valid_until.map(crate::time::format_date),
-            "content_hash": v.content_hash,
-            "loaded_at": rfc3339_utc(v.loaded_at),
-        })
-    });
-    json!({
-        "id": e.id,
-        "file": e.file.display().to_string(),
-        "load_status": e.status.as_str(),
-        "file_hash": e.file_hash,
-        "serving": serving,
-        "diagnostics": e.diagnostics,
-    })
+fn policy_info(e: &Entry) -> PolicyInfo {
+    PolicyInfo {
+        id: e.id.clone(),
+        file: e.file.display().to_string(),
+        load_status: e.status,
+        file_hash: e.file_hash.clone(),
+        serving: e.serving.as_ref().map(|v| {
+            let m = &v.compiled.policy.meta;
+            ServingVersion {
+                policy_id: m.id.clone(),
+                version: m.version.clone(),
+                title: m.title.clone(),
+                valid_from: m.valid_from.map(crate::time::format_date),
+                valid_until: m.valid_until.map(crate::time::format_date),
+                content_hash: v.content_hash.clone(),
+                loaded_at: rfc3339_utc(v.loaded_at),
+            }
+        }),
+        diagnostics: e.diagnostics.clone(),
+    }
 }
 
-async fn list(state: Shared) -> Response {
+/// The policies of the folder
+#[utoipa::path(get, path = "/v1/policies", tag = "policies",
+    responses((status = 200, description = "Every policy file, with its load status and the version served", body = PolicyList)))]
+pub(super) async fn list(state: Shared) -> Response {
     let reg = state.registry.load();
-    let policies: Vec<serde_json::Value> = reg.entries.values().map(|e| policy_json(e)).collect();
-    let body = json!({ "policies": policies });
-    (StatusCode::OK, json_headers(), body.to_string()).into_response()
+    let body = PolicyList {
+        policies: reg.entries.values().map(|e| policy_info(e)).collect(),
+    };
+    json_response(StatusCode::OK, &body)
 }
 
-async fn one(state: Shared, Path(id): Path<String>) -> Response {
+/// One policy
+#[utoipa::path(get, path = "/v1/policies/{id}", tag = "policies",
+    params(("id" = String, Path, description = "The policy: its file name without `.pol`")),
+    responses((status = 200, description = "The policy file, its load status, diagnostics and the version served", body = PolicyInfo),
+              (status = 404, description = "No such policy", body = ServiceError)))]
+pub(super) async fn one(state: Shared, Path(id): Path<String>) -> Response {
     match entry(&state, &id) {
-        Ok(e) => (StatusCode::OK, json_headers(), policy_json(&e).to_string()).into_response(),
+        Ok(e) => json_response(StatusCode::OK, &policy_info(&e)),
         Err(r) => r.into_response(),
     }
 }
 
-async fn case_schema(state: Shared, Path(id): Path<String>) -> Response {
+/// The JSON Schema of a policy's case record
+#[utoipa::path(get, path = "/v1/policies/{id}/schema", tag = "policies",
+    params(("id" = String, Path, description = "The policy: its file name without `.pol`")),
+    responses((status = 200, description = "JSON Schema (2020-12), as `pol schema POLICY` prints it", body = Object),
+              (status = 404, description = "No such policy", body = ServiceError),
+              (status = 503, description = "The policy has errors and no earlier version", body = ServiceError)))]
+pub(super) async fn case_schema(state: Shared, Path(id): Path<String>) -> Response {
     match serving(&state, &id) {
         Ok(v) => {
             let schema = crate::schema::case_schema(&v.compiled.policy);
@@ -470,17 +546,27 @@ async fn case_schema(state: Shared, Path(id): Path<String>) -> Response {
     }
 }
 
-async fn healthz() -> Response {
-    (StatusCode::OK, json_headers(), r#"{"status":"ok"}"#).into_response()
+/// Liveness: the process answers
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "Alive", body = Health)))]
+pub(super) async fn healthz() -> Response {
+    let body = Health {
+        status: "ok".into(),
+    };
+    json_response(StatusCode::OK, &body)
 }
 
-async fn readyz(state: Shared) -> Response {
+/// Readiness: at least one policy is served and the server is not shutting down
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses((status = 200, description = "Ready", body = Ready),
+              (status = 503, description = "Not ready", body = ServiceError)))]
+pub(super) async fn readyz(state: Shared) -> Response {
     let reg = state.registry.load();
     let served = reg.entries.values().filter(|e| e.serving.is_some()).count();
     if !state.ready.load(Ordering::SeqCst) {
         return error(
             StatusCode::SERVICE_UNAVAILABLE,
-            "not_ready",
+            ServiceErrorCode::NotReady,
             "the server is shutting down",
         )
         .into_response();
@@ -488,16 +574,22 @@ async fn readyz(state: Shared) -> Response {
     if served == 0 {
         return error(
             StatusCode::SERVICE_UNAVAILABLE,
-            "not_ready",
+            ServiceErrorCode::NotReady,
             "no policy is served: every policy file is missing or has errors",
         )
         .into_response();
     }
-    let body = json!({"status": "ready", "policies": served});
-    (StatusCode::OK, json_headers(), body.to_string()).into_response()
+    let body = Ready {
+        status: "ready".into(),
+        policies: served,
+    };
+    json_response(StatusCode::OK, &body)
 }
 
-async fn metrics(state: Shared) -> Response {
+/// Prometheus metrics
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text format 0.0.4", body = String, content_type = "text/plain")))]
+pub(super) async fn metrics(state: Shared) -> Response {
     let reg = state.registry.load();
     let loaded = reg.entries.values().filter(|e| e.serving.is_some()).count();
     let failed = reg.entries.len() - loaded;
@@ -512,7 +604,10 @@ async fn metrics(state: Shared) -> Response {
         .into_response()
 }
 
-async fn openapi() -> Response {
+/// This document
+#[utoipa::path(get, path = "/openapi.json", tag = "operations",
+    responses((status = 200, description = "OpenAPI 3.1", body = Object)))]
+pub(super) async fn openapi() -> Response {
     (
         StatusCode::OK,
         json_headers(),
