@@ -3,9 +3,18 @@
 //! latency percentiles and the errors are printed.
 //!
 //! ```sh
-//! cargo bench --bench serve_load                      # 256 connections, 10 s
+//! cargo bench --bench serve_load                      # 256 connections, 10 s, closed loop
+//! POL_LOAD_RATE=50000 cargo bench --bench serve_load  # open loop: 50,000 requests/s offered
 //! POL_LOAD_CONNECTIONS=64 POL_LOAD_SECONDS=5 cargo bench --bench serve_load
+//! POL_LOAD_ROUTE=healthz cargo bench --bench serve_load   # the HTTP floor: GET /healthz
 //! ```
+//!
+//! Closed loop (the default): each connection sends its next request as soon as the
+//! answer to the last one is read, so the throughput is the most the server gives and
+//! the latency is mostly waiting in line (Little's law: connections / throughput).
+//! Open loop (`POL_LOAD_RATE`): the connections together send that many requests per
+//! second on a fixed schedule, and each latency is counted from the time the request
+//! was due, not from when it was sent, so a stalled server cannot hide its queue.
 //!
 //! The server runs as its own process (the release binary) with the threads given by
 //! `POL_LOAD_SERVER_THREADS` (default: one per core); the generator runs on one
@@ -48,7 +57,20 @@ fn content_length(head: &[u8]) -> Option<usize> {
     })
 }
 
-async fn connection(addr: String, request: std::sync::Arc<Vec<u8>>, until: Instant) -> ConnResult {
+/// One connection's schedule in the open loop: the first request is due at `first`,
+/// the next ones every `every`.
+#[derive(Clone, Copy)]
+struct Schedule {
+    first: Instant,
+    every: Duration,
+}
+
+async fn connection(
+    addr: String,
+    request: std::sync::Arc<Vec<u8>>,
+    until: Instant,
+    schedule: Option<Schedule>,
+) -> ConnResult {
     let mut result = ConnResult {
         latencies_us: Vec::with_capacity(1 << 16),
         errors: 0,
@@ -60,8 +82,19 @@ async fn connection(addr: String, request: std::sync::Arc<Vec<u8>>, until: Insta
     let _ = stream.set_nodelay(true);
     let mut buf = vec![0u8; 64 * 1024];
     let mut have = 0usize;
+    let mut due = schedule.map(|s| s.first);
     while Instant::now() < until {
-        let start = Instant::now();
+        let start = match (due, schedule) {
+            (Some(d), Some(s)) => {
+                tokio::time::sleep_until(d.into()).await;
+                due = Some(d + s.every);
+                d
+            }
+            _ => Instant::now(),
+        };
+        if start >= until {
+            break;
+        }
         if stream.write_all(&request).await.is_err() {
             result.errors += 1;
             return result;
@@ -115,6 +148,21 @@ async fn connection(addr: String, request: std::sync::Arc<Vec<u8>>, until: Insta
     result
 }
 
+/// CPU time (user + system) the process has used so far, in seconds (Linux; 0 elsewhere).
+fn cpu_seconds(pid: u32) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0;
+    };
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = [11, 12]
+        .iter()
+        .filter_map(|&i| f.get(i).and_then(|v| v.parse::<f64>().ok()))
+        .sum();
+    ticks / 100.0
+}
+
 fn percentile(sorted: &[u32], p: f64) -> u32 {
     if sorted.is_empty() {
         return 0;
@@ -131,6 +179,8 @@ fn main() {
     let connections = env_or("POL_LOAD_CONNECTIONS", 256);
     let seconds = env_or("POL_LOAD_SECONDS", 10);
     let server_threads = std::env::var("POL_LOAD_SERVER_THREADS").ok();
+    let rate = env_or("POL_LOAD_RATE", 0);
+    let route = std::env::var("POL_LOAD_ROUTE").unwrap_or_else(|_| "evaluate".into());
     let root = env!("CARGO_MANIFEST_DIR");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_pol"));
     cmd.args([
@@ -158,20 +208,36 @@ fn main() {
     };
     std::thread::spawn(move || for _ in lines {});
 
-    let request = format!(
-        "POST /v1/policies/dm_verification/evaluate?at=2025-05-02T10:00%2B07:00 HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{CASE}",
-        CASE.len()
-    );
+    let request = if route == "healthz" {
+        format!("GET /healthz HTTP/1.1\r\nhost: {addr}\r\n\r\n")
+    } else {
+        format!(
+            "POST /v1/policies/dm_verification/evaluate?at=2025-05-02T10:00%2B07:00 HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{CASE}",
+            CASE.len()
+        )
+    };
     let request = std::sync::Arc::new(request.into_bytes());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime");
+    let cpu_before = cpu_seconds(child.id());
     let started = Instant::now();
     let until = started + Duration::from_secs(seconds);
     let results = runtime.block_on(async {
         let tasks: Vec<_> = (0..connections)
-            .map(|_| tokio::spawn(connection(addr.clone(), request.clone(), until)))
+            .map(|i| {
+                // Open loop: each connection sends every connections/rate seconds, the
+                // connections staggered evenly over that interval.
+                let schedule = (rate > 0).then(|| {
+                    let every = Duration::from_secs_f64(connections as f64 / rate as f64);
+                    Schedule {
+                        first: started + every.mul_f64(i as f64 / connections as f64),
+                        every,
+                    }
+                });
+                tokio::spawn(connection(addr.clone(), request.clone(), until, schedule))
+            })
             .collect();
         let mut out = Vec::new();
         for t in tasks {
@@ -182,6 +248,7 @@ fn main() {
         out
     });
     let elapsed = started.elapsed().as_secs_f64();
+    let server_cpu = cpu_seconds(child.id()) - cpu_before;
     let _ = child.kill();
     let _ = child.wait();
 
@@ -190,11 +257,28 @@ fn main() {
     all.sort_unstable();
     let ok = all.len();
     println!(
-        "pol serve, dm_verification, {connections} connections, {seconds} s, server threads: {}",
+        "pol serve, {}, {connections} connections, {seconds} s, {}, server threads: {}",
+        if route == "healthz" {
+            "GET /healthz"
+        } else {
+            "dm_verification"
+        },
+        if rate > 0 {
+            format!("open loop at {rate} requests/s")
+        } else {
+            "closed loop".to_string()
+        },
         server_threads.as_deref().unwrap_or("one per core")
     );
     println!("  requests ok: {ok}   errors: {errors}");
     println!("  throughput:  {:.0} requests/s", ok as f64 / elapsed);
+    if ok > 0 && server_cpu > 0.0 {
+        println!(
+            "  server CPU:  {:.1} us per request ({:.2} cores busy)",
+            server_cpu * 1e6 / ok as f64,
+            server_cpu / elapsed
+        );
+    }
     println!(
         "  latency:     p50 {} us   p90 {} us   p99 {} us   max {} us",
         percentile(&all, 0.50),

@@ -17,12 +17,13 @@ struct Histogram {
     sum: f64,
 }
 
-/// Labels of a request counter: the route, the policy id (or `-`) and the status code.
-type RequestKey = (&'static str, String, u16);
+/// Request counters of one policy id (or `-`), by route and status code.
+type RequestCounts = BTreeMap<(&'static str, u16), u64>;
 
 #[derive(Default)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<RequestKey, u64>>,
+    /// By policy id first, so that counting a request allocates only the first time.
+    requests: Mutex<BTreeMap<String, RequestCounts>>,
     latency: Mutex<BTreeMap<&'static str, Histogram>>,
     evaluations: Mutex<BTreeMap<String, (u64, u64)>>,
     reloads: Mutex<BTreeMap<(String, &'static str), u64>>,
@@ -37,9 +38,14 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Metrics {
     /// One answered request.
     pub fn request(&self, route: &'static str, policy: &str, status: u16, seconds: f64) {
-        *lock(&self.requests)
-            .entry((route, policy.to_string(), status))
-            .or_default() += 1;
+        {
+            let mut requests = lock(&self.requests);
+            let counts = match requests.get_mut(policy) {
+                Some(c) => c,
+                None => requests.entry(policy.to_string()).or_default(),
+            };
+            *counts.entry((route, status)).or_default() += 1;
+        }
         let mut lat = lock(&self.latency);
         let h = lat.entry(route).or_default();
         h.count += 1;
@@ -56,7 +62,10 @@ impl Metrics {
     /// Cases evaluated for a policy, and how many of them were refused as bad input.
     pub fn evaluations(&self, policy: &str, ok: u64, failed: u64) {
         let mut e = lock(&self.evaluations);
-        let slot = e.entry(policy.to_string()).or_default();
+        let slot = match e.get_mut(policy) {
+            Some(slot) => slot,
+            None => e.entry(policy.to_string()).or_default(),
+        };
         slot.0 += ok;
         slot.1 += failed;
     }
@@ -76,12 +85,14 @@ impl Metrics {
             "# HELP pol_requests_total HTTP requests answered, by route, policy and status."
         );
         let _ = writeln!(out, "# TYPE pol_requests_total counter");
-        for ((route, policy, status), n) in lock(&self.requests).iter() {
-            let _ = writeln!(
-                out,
-                "pol_requests_total{{route=\"{route}\",policy=\"{}\",status=\"{status}\"}} {n}",
-                escape(policy)
-            );
+        for (policy, counts) in lock(&self.requests).iter() {
+            let policy = escape(policy);
+            for ((route, status), n) in counts {
+                let _ = writeln!(
+                    out,
+                    "pol_requests_total{{route=\"{route}\",policy=\"{policy}\",status=\"{status}\"}} {n}",
+                );
+            }
         }
         let _ = writeln!(
             out,

@@ -116,6 +116,11 @@ pub async fn serve(state: Arc<State>) -> std::io::Result<()> {
     let watcher = reload::start(state.clone());
     let app = routes::router(state.clone());
     let shutting_down = state.clone();
+    // Answers are small and written whole: send them at once (no Nagle delay).
+    use axum::serve::ListenerExt;
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown_signal().await;

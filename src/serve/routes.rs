@@ -90,8 +90,10 @@ fn json_headers() -> [(header::HeaderName, HeaderValue); 1] {
 /// Times every request, counts it, and answers 503 when it runs past the time limit.
 async fn observe(state: Shared, req: Request, next: Next) -> Response {
     let started = Instant::now();
-    let route = route_name(req.uri().path());
-    let policy = policy_label(&state, req.uri().path());
+    // A `Uri` clone shares its bytes: no allocation per request.
+    let uri = req.uri().clone();
+    let route = route_name(uri.path());
+    let policy = policy_label(&state, uri.path());
     state.metrics.in_flight.fetch_add(1, Ordering::Relaxed);
     let response = match tokio::time::timeout(state.config.timeout, next.run(req)).await {
         Ok(r) => r,
@@ -108,7 +110,7 @@ async fn observe(state: Shared, req: Request, next: Next) -> Response {
     state.metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
     state.metrics.request(
         route,
-        &policy,
+        policy,
         response.status().as_u16(),
         started.elapsed().as_secs_f64(),
     );
@@ -135,15 +137,15 @@ fn route_name(path: &str) -> &'static str {
 
 /// The policy id of the path when it names a served policy, else `-` (so that
 /// unknown ids cannot grow the metrics without bound).
-fn policy_label(state: &State, path: &str) -> String {
+fn policy_label<'p>(state: &State, path: &'p str) -> &'p str {
     let id = path
         .strip_prefix("/v1/policies/")
         .and_then(|r| r.split('/').next())
         .unwrap_or("");
     if !id.is_empty() && state.registry.load().entries.contains_key(id) {
-        id.to_string()
+        id
     } else {
-        "-".to_string()
+        "-"
     }
 }
 
