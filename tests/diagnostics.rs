@@ -132,7 +132,8 @@ fn every_code_is_tested_and_documented() {
     );
     // Codes raised while evaluating are asserted by name in the integration tests.
     let integration = std::fs::read_to_string("tests/eval.rs").unwrap_or_default()
-        + &std::fs::read_to_string("tests/robustness.rs").unwrap_or_default();
+        + &std::fs::read_to_string("tests/robustness.rs").unwrap_or_default()
+        + &std::fs::read_to_string("tests/cli_edges.rs").unwrap_or_default();
     for code in &codes {
         assert!(
             docs.contains(&format!("## {code}")),

@@ -2,11 +2,15 @@
 //! what the agent must do after each answer, and can save the walkthrough as
 //! an `example`.
 
+use super::output::{errln, out, outln};
 use crate::check::ir::{FactDef, Policy};
 use crate::eval::decision::{Decision, FieldStatus, QuestionStatus, ScriptStatus, Verdict};
 use crate::types::Type;
 use serde_json::Value as J;
 use std::io::{BufRead, IsTerminal, Write};
+
+/// A typed answer longer than this ends the walkthrough (exit 2).
+pub const MAX_ANSWER_BYTES: usize = 64 * 1024;
 
 pub struct AskOptions {
     pub at: Option<i64>,
@@ -31,17 +35,16 @@ pub fn run(policy: &Policy, opts: AskOptions) -> i32 {
     let mut case = opts.start.clone();
     let mut history: Vec<String> = Vec::new();
     let stdin = std::io::stdin();
-    let mut lines = stdin.lock().lines();
-    let mut out = std::io::stdout();
+    let mut input = stdin.lock();
     let decision = loop {
         let d = match policy.evaluate_json(&J::Object(case.clone()).to_string(), opts.at) {
             Ok(d) => d,
             Err(e) => {
-                eprintln!("error[{}]: {}", e.code, e.message);
+                errln(format_args!("error[{}]: {}", e.code, e.message), 2);
                 return 2;
             }
         };
-        let _ = write!(out, "{}", status(&d));
+        out(status(&d), 0);
         let Some(next) = d.pending.first() else {
             break d;
         };
@@ -51,7 +54,13 @@ pub fn run(policy: &Policy, opts: AskOptions) -> i32 {
         let answer = if interactive {
             prompt_tty(policy, fact)
         } else {
-            prompt_line(policy, fact, &mut lines, &mut out)
+            match prompt_line(policy, fact, &mut input) {
+                Ok(a) => a,
+                Err(message) => {
+                    errln(format_args!("error: {message}"), 2);
+                    return 2;
+                }
+            }
         };
         match answer {
             Answer::Value(v) => {
@@ -66,7 +75,7 @@ pub fn run(policy: &Policy, opts: AskOptions) -> i32 {
                 if let Some(last) = history.pop() {
                     case.remove(&last);
                 } else {
-                    let _ = writeln!(out, "(nothing to go back to)");
+                    outln("(nothing to go back to)", 0);
                 }
             }
             Answer::Quit => {
@@ -79,8 +88,8 @@ pub fn run(policy: &Policy, opts: AskOptions) -> i32 {
         }
     };
     let case_json = serde_json::to_string_pretty(&J::Object(case.clone())).unwrap_or_default();
-    let _ = writeln!(out, "\ncase:\n{case_json}");
-    let _ = writeln!(out, "\n{}", super::human::decision(&decision));
+    outln(format_args!("\ncase:\n{case_json}"), 0);
+    outln(format_args!("\n{}", super::human::decision(&decision)), 0);
     let mut code = 0;
     if let Some(p) = &opts.save_case {
         code |= save(p, &format!("{case_json}\n"), false);
@@ -95,7 +104,10 @@ pub fn run(policy: &Policy, opts: AskOptions) -> i32 {
             .unwrap_or_else(|| "walkthrough with pol ask".to_string());
         let text = example_text(policy, &name, &case, &decision, opts.at);
         code |= save(p, &text, true);
-        let _ = writeln!(out, "saved example \"{name}\" to {}", p.display());
+        outln(
+            format_args!("saved example \"{name}\" to {}", p.display()),
+            code,
+        );
     }
     code
 }
@@ -113,7 +125,7 @@ fn save(path: &std::path::Path, text: &str, append: bool) -> i32 {
     match result {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("cannot write `{}`: {e}", path.display());
+            errln(format_args!("cannot write `{}`: {e}", path.display()), 2);
             2
         }
     }
@@ -227,53 +239,58 @@ fn prompt_tty(policy: &Policy, fact: &FactDef) -> Answer {
         {
             Ok(input) => match parse_answer(policy, fact, &input) {
                 Ok(a) => return a,
-                Err(msg) => eprintln!("{msg}"),
+                Err(msg) => errln(msg, 0),
             },
             Err(_) => return Answer::Quit,
         }
     }
 }
 
+/// Asks on standard output and reads the answer from `input`. `Err` when an answer
+/// is longer than [`MAX_ANSWER_BYTES`] (the rest of the line is not stored).
 fn prompt_line(
     policy: &Policy,
     fact: &FactDef,
-    lines: &mut impl Iterator<Item = std::io::Result<String>>,
-    out: &mut impl Write,
-) -> Answer {
+    input: &mut impl BufRead,
+) -> Result<Answer, String> {
     loop {
-        let _ = writeln!(out, "? {}", prompt_text(fact));
+        let mut text = format!("? {}\n", prompt_text(fact));
         let options = enum_options(policy, fact);
         for (i, (n, l)) in options.iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "  {}) {l}{}",
+            text.push_str(&format!(
+                "  {}) {l}{}\n",
                 i + 1,
                 if n == l {
                     String::new()
                 } else {
                     format!(" ({n})")
                 }
-            );
+            ));
         }
         let list_hint = if matches!(fact.ty, Type::List(_)) {
             "values separated by commas, `[]` for none; "
         } else {
             ""
         };
-        let _ = writeln!(
-            out,
-            "  [{}; {list_hint}`?` = the customer does not know / refuses, `<` = go back]",
+        text.push_str(&format!(
+            "  [{}; {list_hint}`?` = the customer does not know / refuses, `<` = go back]\n",
             fact.ty
-        );
-        let _ = out.flush();
-        let Some(Ok(line)) = lines.next() else {
-            return Answer::Quit;
-        };
-        match parse_answer(policy, fact, &line) {
-            Ok(a) => return a,
-            Err(msg) => {
-                let _ = writeln!(out, "{msg}");
+        ));
+        out(text, 0);
+        let mut line = Vec::new();
+        match super::batch::read_line(input, &mut line, MAX_ANSWER_BYTES, false) {
+            Ok(Some(false)) => {}
+            Ok(Some(true)) => {
+                return Err(format!(
+                    "the answer is longer than {MAX_ANSWER_BYTES} bytes: the walkthrough stops"
+                ))
             }
+            Ok(None) | Err(_) => return Ok(Answer::Quit),
+        }
+        let line = String::from_utf8_lossy(&line);
+        match parse_answer(policy, fact, &line) {
+            Ok(a) => return Ok(a),
+            Err(msg) => outln(msg, 0),
         }
     }
 }

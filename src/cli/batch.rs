@@ -8,7 +8,9 @@
 //!
 //! Lines are read in chunks; a fixed number of chunk buffers circulate between the
 //! reader, the workers and the writer, so memory stays bounded whatever the input size.
-//! The writer puts chunks back in input order before writing them.
+//! The writer puts chunks back in input order before writing them. A line longer than
+//! [`MAX_LINE_BYTES`] is answered by an E0609 error record; the reader skips the rest
+//! of it without storing it.
 
 use crate::check::ir::Policy;
 use crate::contract::{BatchError, CaseErrorBody};
@@ -18,6 +20,15 @@ use std::collections::BTreeMap;
 use std::io::{self, BufRead, Write};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::Mutex;
+
+/// A line longer than this (without its newline) gets an E0609 error record.
+pub const MAX_LINE_BYTES: usize = 1024 * 1024;
+/// `--threads` above this is a usage error.
+pub const MAX_THREADS: usize = 256;
+/// Stack of each worker thread. Expressions are at most
+/// `syntax::MAX_EXPR_DEPTH` deep, which evaluates within 2 MiB (tests/deep.rs);
+/// 8 MiB is margin. Untouched pages are never committed.
+const WORKER_STACK_BYTES: usize = 8 * 1024 * 1024;
 
 /// How a batch is run.
 #[derive(Debug, Clone, Copy)]
@@ -71,6 +82,8 @@ struct Chunk {
     input: Vec<u8>,
     /// End offset in `input` of each line (without its newline).
     ends: Vec<usize>,
+    /// Whether each line was longer than [`MAX_LINE_BYTES`] (and not stored).
+    too_long: Vec<bool>,
     output: Vec<u8>,
     failed: u64,
 }
@@ -81,6 +94,7 @@ impl Chunk {
         self.first_line = first_line;
         self.input.clear();
         self.ends.clear();
+        self.too_long.clear();
         self.output.clear();
         self.failed = 0;
     }
@@ -89,17 +103,16 @@ impl Chunk {
     fn fill(&mut self, input: &mut impl BufRead, opts: &Options) -> io::Result<bool> {
         while self.ends.len() < opts.chunk_lines.max(1) && self.input.len() < opts.chunk_bytes {
             let start = self.input.len();
-            let n = input.read_until(b'\n', &mut self.input)?;
-            if n == 0 {
+            let Some(too_long) = read_line(input, &mut self.input, MAX_LINE_BYTES, true)? else {
                 return Ok(false);
-            }
-            if self.input.last() == Some(&b'\n') {
-                self.input.pop();
-            }
-            if self.input.len() > start && self.input.last() == Some(&b'\r') {
+            };
+            if too_long {
+                self.input.truncate(start);
+            } else if self.input.len() > start && self.input.last() == Some(&b'\r') {
                 self.input.pop();
             }
             self.ends.push(self.input.len());
+            self.too_long.push(too_long);
         }
         Ok(true)
     }
@@ -114,10 +127,74 @@ impl Chunk {
             let line = self.input.get(start..end).unwrap_or(&[]);
             start = end;
             let number = self.first_line + i as u64;
-            if !evaluate_line(policy, at, line, number, &mut self.output) {
+            if self.too_long.get(i) == Some(&true) {
+                write_error(&mut self.output, number, &line_too_long());
+                self.failed += 1;
+            } else if !evaluate_line(policy, at, line, number, &mut self.output) {
                 self.failed += 1;
             }
         }
+    }
+}
+
+/// Appends one line of `input` to `buf`, without its newline, storing at most
+/// `max` + 1 bytes (room for a `\r`). `None` at the end of the input; `Some(true)`
+/// when the line was longer: with `skip_rest` its rest is read and dropped, else
+/// reading stops there (an endless line would never end).
+pub(super) fn read_line(
+    input: &mut impl BufRead,
+    buf: &mut Vec<u8>,
+    max: usize,
+    skip_rest: bool,
+) -> io::Result<Option<bool>> {
+    let start = buf.len();
+    let (mut any, mut too_long) = (false, false);
+    loop {
+        let available = match input.fill_buf() {
+            Ok(a) => a,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            break;
+        }
+        any = true;
+        let (piece, used, end) = match available.iter().position(|&b| b == b'\n') {
+            Some(i) => (available.get(..i).unwrap_or(&[]), i + 1, true),
+            None => (available, available.len(), false),
+        };
+        if !too_long {
+            if buf.len() - start + piece.len() > max + 1 {
+                too_long = true;
+            } else {
+                buf.extend_from_slice(piece);
+            }
+        }
+        input.consume(used);
+        if end || (too_long && !skip_rest) {
+            break;
+        }
+    }
+    if !any {
+        return Ok(None);
+    }
+    let len = buf.len() - start;
+    let len = if buf.last() == Some(&b'\r') && len > 0 {
+        len - 1
+    } else {
+        len
+    };
+    Ok(Some(too_long || len > max))
+}
+
+/// E0609: a batch line over [`MAX_LINE_BYTES`].
+fn line_too_long() -> CaseError {
+    CaseError {
+        code: "E0609",
+        path: "$".into(),
+        expected: format!("a case record of at most {MAX_LINE_BYTES} bytes on one line"),
+        found: "a longer line".into(),
+        message: format!("the line is longer than {MAX_LINE_BYTES} bytes"),
     }
 }
 
@@ -173,7 +250,7 @@ pub fn evaluate_line(
 pub fn run<R, W>(
     policy: &Policy,
     at: Option<i64>,
-    mut input: R,
+    input: R,
     output: &mut W,
     opts: &Options,
     progress: Option<&ProgressBar>,
@@ -182,9 +259,28 @@ where
     R: BufRead + Send,
     W: Write + ?Sized,
 {
+    let mut summary = Summary::default();
+    run_counted(policy, at, input, output, opts, progress, &mut summary)?;
+    Ok(summary)
+}
+
+/// Like [`run`]; `summary` counts the lines written so far, also when it fails.
+fn run_counted<R, W>(
+    policy: &Policy,
+    at: Option<i64>,
+    mut input: R,
+    output: &mut W,
+    opts: &Options,
+    progress: Option<&ProgressBar>,
+    summary: &mut Summary,
+) -> io::Result<()>
+where
+    R: BufRead + Send,
+    W: Write + ?Sized,
+{
     let threads = opts.worker_threads();
     if threads <= 1 {
-        return run_inline(policy, at, &mut input, output, opts, progress);
+        return run_inline(policy, at, &mut input, output, opts, progress, summary);
     }
     // Chunks in flight: enough for every worker to hold one while the reader fills
     // the next and the writer waits for a late one.
@@ -197,30 +293,41 @@ where
     let work_rx = Mutex::new(work_rx);
     let (done_tx, done_rx) = channel::<Chunk>();
     std::thread::scope(|s| {
-        let reader = s.spawn(move || read_all(&mut input, opts, &free_rx, &work_tx));
+        // Workers first: when one cannot start, dropping `work_tx` ends those started.
         for _ in 0..threads {
             let done_tx = done_tx.clone();
             let work_rx = &work_rx;
-            s.spawn(move || loop {
-                let next = match work_rx.lock() {
-                    Ok(rx) => rx.recv(),
-                    Err(_) => return,
-                };
-                let Ok(mut chunk) = next else { return };
-                chunk.evaluate(policy, at);
-                if done_tx.send(chunk).is_err() {
-                    return;
-                }
-            });
+            std::thread::Builder::new()
+                .name("batch worker".into())
+                .stack_size(WORKER_STACK_BYTES)
+                .spawn_scoped(s, move || loop {
+                    let next = match work_rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok(mut chunk) = next else { return };
+                    chunk.evaluate(policy, at);
+                    if done_tx.send(chunk).is_err() {
+                        return;
+                    }
+                })
+                .map_err(|e| {
+                    io::Error::other(format!(
+                        "cannot start {threads} worker threads ({e}): try a smaller --threads"
+                    ))
+                })?;
         }
+        let reader = std::thread::Builder::new()
+            .name("batch reader".into())
+            .spawn_scoped(s, move || read_all(&mut input, opts, &free_rx, &work_tx))
+            .map_err(|e| io::Error::other(format!("cannot start the reader thread ({e})")))?;
         drop(done_tx);
-        let written = write_in_order(done_rx, free_tx, output, progress);
+        let written = write_in_order(done_rx, free_tx, output, progress, summary);
         let read = reader
             .join()
             .unwrap_or_else(|_| Err(io::Error::other("the reader thread failed")));
-        let summary = written?;
-        read?;
-        Ok(summary)
+        written?;
+        read
     })
 }
 
@@ -258,8 +365,8 @@ fn write_in_order<W: Write + ?Sized>(
     free: Sender<Chunk>,
     output: &mut W,
     progress: Option<&ProgressBar>,
-) -> io::Result<Summary> {
-    let mut summary = Summary::default();
+    summary: &mut Summary,
+) -> io::Result<()> {
     let mut waiting: BTreeMap<u64, Chunk> = BTreeMap::new();
     let mut next = 0u64;
     for chunk in done.iter() {
@@ -275,8 +382,7 @@ fn write_in_order<W: Write + ?Sized>(
             let _ = free.send(chunk);
         }
     }
-    output.flush()?;
-    Ok(summary)
+    output.flush()
 }
 
 /// One thread: read a chunk, evaluate it, write it.
@@ -287,8 +393,8 @@ fn run_inline<R: BufRead, W: Write + ?Sized>(
     output: &mut W,
     opts: &Options,
     progress: Option<&ProgressBar>,
-) -> io::Result<Summary> {
-    let mut summary = Summary::default();
+    summary: &mut Summary,
+) -> io::Result<()> {
     let mut chunk = Chunk::default();
     let mut line = 1u64;
     loop {
@@ -306,8 +412,7 @@ fn run_inline<R: BufRead, W: Write + ?Sized>(
             break;
         }
     }
-    output.flush()?;
-    Ok(summary)
+    output.flush()
 }
 
 /// The `--batch` command: loads the policy, streams the lines, returns the exit code.
@@ -317,13 +422,19 @@ pub(super) fn command(
     at: Option<&str>,
     threads: Option<usize>,
 ) -> i32 {
+    use super::output::{errln, stop};
     use std::io::IsTerminal;
+    if let Some(n) = threads.filter(|&n| n > MAX_THREADS) {
+        return super::usage_error(format!(
+            "--threads {n} is too many: at most {MAX_THREADS} worker threads (0 or no --threads: one per core)"
+        ));
+    }
     let source = match super::read_policy(policy_path) {
         Ok(s) => s,
         Err(code) => return code,
     };
     let Ok(compiled) = super::load(policy_path, &source) else {
-        eprintln!("the policy has errors: fix them, then evaluate");
+        errln("the policy has errors: fix them, then evaluate", 1);
         return 1;
     };
     let at = match at {
@@ -358,31 +469,41 @@ pub(super) fn command(
     let progress = io::stderr().is_terminal().then(|| progress_bar(size));
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    let result = run(
+    let mut summary = Summary::default();
+    let result = run_counted(
         &compiled.policy,
         at,
         input,
         &mut out,
         &opts,
         progress.as_ref(),
+        &mut summary,
     );
     if let Some(p) = &progress {
         p.finish_and_clear();
     }
+    let status = if summary.failed == 0 { 0 } else { 2 };
     match result {
-        Ok(summary) if summary.failed == 0 => 0,
-        Ok(summary) => {
-            eprintln!(
-                "{} of {} {} could not be evaluated (see the error records)",
-                summary.failed,
-                summary.lines,
-                if summary.lines == 1 { "line" } else { "lines" }
+        Ok(()) if summary.failed == 0 => 0,
+        Ok(()) => {
+            errln(
+                format_args!(
+                    "{} of {} {} could not be evaluated (see the error records)",
+                    summary.failed,
+                    summary.lines,
+                    if summary.lines == 1 { "line" } else { "lines" }
+                ),
+                2,
             );
             2
         }
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 2,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+            // The rest of the buffered output can go nowhere: drop it, quietly.
+            let (_, _) = out.into_parts();
+            stop(&e, status)
+        }
         Err(e) => {
-            eprintln!("error: the batch stopped: {e}");
+            errln(format_args!("error: the batch stopped: {e}"), 2);
             2
         }
     }

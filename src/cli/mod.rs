@@ -2,13 +2,17 @@
 
 mod ask;
 pub mod batch;
+pub mod files;
 mod human;
+mod output;
 mod serve;
 
 use crate::contract::{DiagnosticsReport, EvalError};
 use crate::{render, testing, Compiled, Diagnostic};
 use clap::{Parser, Subcommand, ValueEnum};
-use std::io::{IsTerminal, Read, Write};
+use files::{CaseReadError, Found};
+use output::{err, errln, outln};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 #[derive(Parser, Debug)]
@@ -178,7 +182,7 @@ pub fn run() -> i32 {
 
 fn usage_error(message: String) -> i32 {
     let report = miette::miette!("{message}");
-    eprintln!("{report:?}");
+    errln(format_args!("{report:?}"), 2);
     2
 }
 
@@ -186,63 +190,18 @@ fn color() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
-/// The .pol files named by the paths (folders searched recursively, sorted).
-fn policy_files(paths: Vec<PathBuf>) -> Result<Vec<PathBuf>, String> {
-    let paths = if paths.is_empty() {
-        vec![PathBuf::from("policies")]
-    } else {
-        paths
-    };
-    let mut out = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            collect(&p, &mut out)
-                .map_err(|e| format!("cannot read folder `{}`: {e}", p.display()))?;
-        } else if p.is_file() {
-            out.push(p);
-        } else {
-            return Err(format!("`{}` does not exist", p.display()));
-        }
-    }
-    Ok(out)
-}
-
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            collect(&p, out)?;
-        } else if p.extension().is_some_and(|e| e == "pol") {
-            out.push(p);
-        }
-    }
-    Ok(())
-}
-
-/// A policy file's text. `Err` is the exit code, the message already printed: 2 when
-/// the file cannot be read, 1 (with the E0014 diagnostic) when it is not UTF-8.
+/// A policy file's text. `Err` is the exit code, the diagnostic already printed (1):
+/// E0016 when the file cannot be read, E0008 when it is too large, E0014 when it is
+/// not UTF-8.
 fn read_policy(path: &Path) -> Result<String, i32> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| usage_error(format!("cannot read `{}`: {e}", path.display())))?;
-    crate::policy_text(bytes).map_err(|bad| {
+    files::policy_source(path).map_err(|bad| {
         let name = path.display().to_string();
-        eprint!(
-            "{}",
-            render::human(&[bad.diagnostic], &name, &bad.shown, color())
+        err(
+            render::human(&[bad.diagnostic], &name, &bad.shown, color()),
+            1,
         );
         1
     })
-}
-
-fn read(path: &Path) -> Result<String, String> {
-    std::fs::read(path)
-        .map_err(|e| format!("cannot read `{}`: {e}", path.display()))
-        .and_then(|b| {
-            String::from_utf8(b).map_err(|_| format!("`{}` is not UTF-8 text", path.display()))
-        })
 }
 
 fn today_days(today: Option<&str>) -> Result<i32, String> {
@@ -268,7 +227,8 @@ fn load(path: &Path, source: &str) -> Result<Compiled, usize> {
         Ok(c) => &c.warnings,
         Err(d) => d,
     };
-    eprint!("{}", render::human(diags, &name, source, color()));
+    let status = i32::from(result.is_err());
+    err(render::human(diags, &name, source, color()), status);
     result.map_err(|d| d.iter().filter(|x| x.is_error()).count())
 }
 
@@ -282,7 +242,7 @@ fn check(
         Ok(t) => t,
         Err(e) => return usage_error(e),
     };
-    let files = match policy_files(paths) {
+    let found = match files::policy_files(paths) {
         Ok(f) => f,
         Err(e) => return usage_error(e),
     };
@@ -293,32 +253,32 @@ fn check(
         require_coverage,
         ..crate::analysis::Options::default()
     };
-    for f in &files {
-        let name = f.display().to_string();
-        let bytes = match std::fs::read(f) {
-            Ok(b) => b,
-            Err(e) => return usage_error(format!("cannot read `{}`: {e}", f.display())),
-        };
-        let (source, checked) = match crate::policy_text(bytes) {
-            Ok(source) => {
-                let checked = crate::analysis::check_source(&source, &name, Some(today), &opts);
-                (source, checked)
+    for f in &found {
+        let (name, source, checked) = match f {
+            Found::File(f) => {
+                let name = f.display().to_string();
+                let (source, checked) = match files::policy_source(f) {
+                    Ok(source) => {
+                        let checked =
+                            crate::analysis::check_source(&source, &name, Some(today), &opts);
+                        (source, checked)
+                    }
+                    Err(bad) => (bad.shown, only(bad.diagnostic)),
+                };
+                (name, source, checked)
             }
-            Err(bad) => (
-                bad.shown,
-                crate::analysis::Checked {
-                    compiled: None,
-                    diagnostics: vec![bad.diagnostic],
-                    stats: Default::default(),
-                },
+            Found::Unreadable(dir, reason) => (
+                dir.display().to_string(),
+                String::new(),
+                only(files::unreadable(reason, dir)),
             ),
         };
         errors += checked.errors();
         warnings += checked.warnings();
         match format {
-            CheckFormat::Human => eprint!(
-                "{}",
-                render::human(&checked.diagnostics, &name, &source, color())
+            CheckFormat::Human => err(
+                render::human(&checked.diagnostics, &name, &source, color()),
+                i32::from(errors > 0),
             ),
             CheckFormat::Json => {
                 json_out.extend(render::json(&checked.diagnostics, &name, &source))
@@ -326,6 +286,8 @@ fn check(
             CheckFormat::Sarif => sarif_in.push((name, source, checked.diagnostics)),
         }
     }
+    let status = i32::from(errors > 0);
+    let files_checked = found.iter().filter(|f| matches!(f, Found::File(_))).count();
     match format {
         CheckFormat::Sarif => {
             use crate::analysis::sarif::FileDiagnostics;
@@ -337,30 +299,42 @@ fn check(
                     diagnostics,
                 })
                 .collect();
-            println!(
-                "{}",
+            outln(
                 serde_json::to_string_pretty(&crate::analysis::sarif::render(&files))
-                    .unwrap_or_default()
+                    .unwrap_or_default(),
+                status,
             )
         }
-        CheckFormat::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&DiagnosticsReport::new(json_out, files.len()))
-                .unwrap_or_default()
+        CheckFormat::Json => outln(
+            serde_json::to_string_pretty(&DiagnosticsReport::new(json_out, files_checked))
+                .unwrap_or_default(),
+            status,
         ),
-        CheckFormat::Human => eprintln!(
-            "checked {} {}: {errors} {}, {warnings} {}",
-            files.len(),
-            if files.len() == 1 {
-                "policy"
-            } else {
-                "policies"
-            },
-            if errors == 1 { "error" } else { "errors" },
-            if warnings == 1 { "warning" } else { "warnings" }
+        CheckFormat::Human => errln(
+            format_args!(
+                "checked {} {}: {errors} {}, {warnings} {}",
+                files_checked,
+                if files_checked == 1 {
+                    "policy"
+                } else {
+                    "policies"
+                },
+                if errors == 1 { "error" } else { "errors" },
+                if warnings == 1 { "warning" } else { "warnings" }
+            ),
+            status,
         ),
     }
-    i32::from(errors > 0)
+    status
+}
+
+/// The result of checking a file that never became text: its one diagnostic.
+fn only(diagnostic: Diagnostic) -> crate::analysis::Checked {
+    crate::analysis::Checked {
+        compiled: None,
+        diagnostics: vec![diagnostic],
+        stats: Default::default(),
+    }
 }
 
 fn eval(policy_path: &Path, case: &str, at: Option<&str>, format: Format) -> i32 {
@@ -369,20 +343,8 @@ fn eval(policy_path: &Path, case: &str, at: Option<&str>, format: Format) -> i32
         Err(code) => return code,
     };
     let Ok(compiled) = load(policy_path, &source) else {
-        eprintln!("the policy has errors: fix them, then evaluate");
+        errln("the policy has errors: fix them, then evaluate", 1);
         return 1;
-    };
-    let case_text = if case == "-" {
-        let mut s = String::new();
-        if let Err(e) = std::io::stdin().read_to_string(&mut s) {
-            return usage_error(format!("cannot read the case from standard input: {e}"));
-        }
-        s
-    } else {
-        match read(Path::new(case)) {
-            Ok(s) => s,
-            Err(e) => return usage_error(e),
-        }
     };
     let at = match at {
         None => None,
@@ -395,14 +357,18 @@ fn eval(policy_path: &Path, case: &str, at: Option<&str>, format: Format) -> i32
             }
         },
     };
-    match compiled.policy.evaluate_json(&case_text, at) {
+    let result = match files::case_text(case) {
+        Ok(text) => compiled.policy.evaluate_json(&text, at),
+        Err(CaseReadError::Usage(e)) => return usage_error(e),
+        Err(CaseReadError::TooLarge(e)) => Err(e),
+    };
+    match result {
         Ok(d) => {
             let text = match format {
                 Format::Json => d.to_json(),
                 Format::Human => human::decision(&d),
             };
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "{text}");
+            outln(text, 0);
             0
         }
         Err(e) => {
@@ -412,15 +378,18 @@ fn eval(policy_path: &Path, case: &str, at: Option<&str>, format: Format) -> i32
                 case.to_string()
             };
             match format {
-                Format::Json => println!(
-                    "{}",
-                    serde_json::to_string_pretty(&EvalError::new(&e, &src)).unwrap_or_default()
+                Format::Json => outln(
+                    serde_json::to_string_pretty(&EvalError::new(&e, &src)).unwrap_or_default(),
+                    2,
                 ),
                 Format::Human => {}
             }
-            eprintln!(
-                "error[{}]: bad case record {src} at {}: {}\n  expected: {}\n  found: {}",
-                e.code, e.path, e.message, e.expected, e.found
+            errln(
+                format_args!(
+                    "error[{}]: bad case record {src} at {}: {}\n  expected: {}\n  found: {}",
+                    e.code, e.path, e.message, e.expected, e.found
+                ),
+                2,
             );
             2
         }
@@ -428,24 +397,34 @@ fn eval(policy_path: &Path, case: &str, at: Option<&str>, format: Format) -> i32
 }
 
 fn test(paths: Vec<PathBuf>, coverage: bool) -> i32 {
-    let files = match policy_files(paths) {
+    let found = match files::policy_files(paths) {
         Ok(f) => f,
         Err(e) => return usage_error(e),
     };
     let (mut passed, mut failed) = (0usize, 0usize);
-    let mut out = std::io::stdout().lock();
-    for f in &files {
-        let source = match read_policy(f) {
-            Ok(s) => s,
-            Err(code) => return code,
+    for f in &found {
+        let f = match f {
+            Found::File(f) => f,
+            Found::Unreadable(dir, reason) => {
+                let name = dir.display().to_string();
+                err(
+                    render::human(&[files::unreadable(reason, dir)], &name, "", color()),
+                    1,
+                );
+                outln(format_args!("FAILED {name}: it cannot be read"), 1);
+                failed += 1;
+                continue;
+            }
         };
-        let compiled = match load(f, &source) {
-            Ok(c) => c,
-            Err(_) => {
-                let _ = writeln!(
-                    out,
-                    "FAILED {}: the policy has errors, no example can run",
-                    f.display()
+        let compiled = match read_policy(f).map(|source| load(f, &source)) {
+            Ok(Ok(c)) => c,
+            Ok(Err(_)) | Err(_) => {
+                outln(
+                    format_args!(
+                        "FAILED {}: the policy has errors, no example can run",
+                        f.display()
+                    ),
+                    1,
                 );
                 failed += 1;
                 continue;
@@ -454,22 +433,29 @@ fn test(paths: Vec<PathBuf>, coverage: bool) -> i32 {
         for r in testing::run_examples(&compiled.policy) {
             if r.passed() {
                 passed += 1;
-                let _ = writeln!(out, "ok     {} — {}", r.location, r.name);
+                outln(
+                    format_args!("ok     {} — {}", r.location, r.name),
+                    i32::from(failed > 0),
+                );
             } else {
                 failed += 1;
-                let _ = writeln!(out, "FAILED {} — {}", r.location, r.name);
+                outln(format_args!("FAILED {} — {}", r.location, r.name), 1);
                 for fl in &r.failures {
-                    let _ = writeln!(out, "         {}: {}", fl.at, fl.message);
+                    outln(format_args!("         {}: {}", fl.at, fl.message), 1);
                 }
             }
         }
         if coverage {
             let report = crate::analysis::coverage::coverage(&compiled.policy);
-            let _ = write!(out, "{}", report.report(&f.display().to_string()));
+            output::out(
+                report.report(&f.display().to_string()),
+                i32::from(failed > 0),
+            );
         }
     }
-    let _ = writeln!(out, "{passed} passed, {failed} failed");
-    i32::from(failed > 0)
+    let status = i32::from(failed > 0);
+    outln(format_args!("{passed} passed, {failed} failed"), status);
+    status
 }
 
 #[allow(
@@ -501,7 +487,10 @@ fn ask_command(
                 .unwrap_or(0);
             let shown =
                 crate::time::format_instant(now, compiled.policy.calendar.zone.offset_at(now));
-            eprintln!("evaluation time: {shown} (now; pass --at to choose another)");
+            errln(
+                format_args!("evaluation time: {shown} (now; pass --at to choose another)"),
+                0,
+            );
             Some(now)
         }
         Some(t) => match compiled.policy.parse_at(t) {
@@ -516,9 +505,23 @@ fn ask_command(
     let start = match case {
         None => serde_json::Map::new(),
         Some(p) => {
-            let text = match read(p) {
+            // `-` is a file here: standard input holds the answers.
+            let name = if p == Path::new("-") {
+                "./-".to_string()
+            } else {
+                p.to_string_lossy().into_owned()
+            };
+            let text = match files::case_text(&name) {
                 Ok(t) => t,
-                Err(e) => return usage_error(e),
+                Err(CaseReadError::Usage(e)) => return usage_error(e),
+                Err(CaseReadError::TooLarge(e)) => {
+                    return usage_error(format!(
+                        "bad case record {}: error[{}]: {}",
+                        p.display(),
+                        e.code,
+                        e.message
+                    ))
+                }
             };
             if let Err(e) = compiled.policy.evaluate_json(&text, at) {
                 return usage_error(format!(
@@ -548,7 +551,7 @@ fn ask_command(
 }
 
 fn print_json(v: &serde_json::Value) -> i32 {
-    println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+    outln(serde_json::to_string_pretty(v).unwrap_or_default(), 0);
     0
 }
 
@@ -559,10 +562,10 @@ fn schema(policy_path: &Path) -> i32 {
     };
     match load(policy_path, &source) {
         Ok(c) => {
-            println!(
-                "{}",
+            outln(
                 serde_json::to_string_pretty(&crate::schema::case_schema(&c.policy))
-                    .unwrap_or_default()
+                    .unwrap_or_default(),
+                0,
             );
             0
         }
