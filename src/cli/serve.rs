@@ -97,8 +97,11 @@ pub fn command(args: ServeArgs) -> i32 {
         poll: (args.poll_seconds > 0).then(|| Duration::from_secs(args.poll_seconds)),
         decision_log: args.decision_log,
     };
+    // Expressions are at most `syntax::MAX_EXPR_DEPTH` deep, which checks and
+    // evaluates within 2 MiB (tests/deep.rs); 8 MiB per thread is margin.
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
+        .thread_stack_size(8 * 1024 * 1024)
         .enable_all()
         .build()
     {

@@ -377,6 +377,57 @@ pub struct Expr {
     pub span: Span,
 }
 
+impl Expr {
+    /// How many levels deep the tree is (a leaf is 1): what every recursive
+    /// stage sees. Walks with its own stack, so any tree can be measured.
+    pub fn depth(&self) -> usize {
+        let mut deepest = 0;
+        let mut todo = vec![(self, 1usize)];
+        while let Some((e, d)) = todo.pop() {
+            deepest = deepest.max(d);
+            let d = d + 1;
+            match &e.kind {
+                ExprKind::Call(_, items) | ExprKind::List(items) => {
+                    todo.extend(items.iter().map(|i| (i, d)));
+                }
+                ExprKind::Neg(a) | ExprKind::Not(a) | ExprKind::Is { value: a, .. } => {
+                    todo.push((a, d));
+                }
+                ExprKind::And(a, b)
+                | ExprKind::Or(a, b)
+                | ExprKind::Cmp(_, a, b)
+                | ExprKind::Arith(_, a, b) => {
+                    todo.push((a, d));
+                    todo.push((b, d));
+                }
+                ExprKind::In { value, target, .. } => {
+                    todo.push((value, d));
+                    match &**target {
+                        InTarget::Range(lo, hi) => {
+                            todo.push((lo, d));
+                            todo.push((hi, d));
+                        }
+                        InTarget::Collection(c) => todo.push((c, d)),
+                    }
+                }
+                ExprKind::Bool(_)
+                | ExprKind::Int(_)
+                | ExprKind::Decimal(_)
+                | ExprKind::Text(_)
+                | ExprKind::Date(_)
+                | ExprKind::DateTime(_)
+                | ExprKind::Time(..)
+                | ExprKind::Duration { .. }
+                | ExprKind::Now
+                | ExprKind::Today
+                | ExprKind::Name(_)
+                | ExprKind::Qualified(..) => {}
+            }
+        }
+        deepest
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DurationUnit {
     Second,

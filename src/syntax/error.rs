@@ -40,6 +40,14 @@ pub enum SyntaxError {
         span: Span,
         limit: usize,
     },
+    /// An expression deeper than the limit: `start` is where it begins when
+    /// `span` is only the place where the limit is passed.
+    TooLong {
+        span: Span,
+        start: Option<Span>,
+        depth: usize,
+        limit: usize,
+    },
     ReservedWord {
         span: Span,
         word: String,
@@ -103,6 +111,16 @@ impl SyntaxError {
             SyntaxError::TooDeep { span, limit } => Diagnostic::error("E0009", format!("brackets are nested more than {limit} deep"))
                 .primary(*span, "nested too deep")
                 .help("give parts of the condition a name with `let` and use the names"),
+            SyntaxError::TooLong { span, start, depth, limit } => {
+                let d = Diagnostic::error("E0015", format!("this expression is too long: {depth} levels, the limit is {limit}"));
+                let d = match start {
+                    Some(start) => d
+                        .primary(*span, "the limit is passed here")
+                        .secondary(*start, "the expression starts here"),
+                    None => d.primary(*span, "this expression"),
+                };
+                d.help("each `and`, `or`, `+` or other operator in a row adds a level; split the expression into named parts with `let` (e.g. `let checks_done \"…\" = a and b and c`) and combine the names; instead of `x == 1 or x == 2 or …` write `x in [1, 2, …]`")
+            }
             SyntaxError::ReservedWord { span, word } => Diagnostic::error("E0010", format!("`{word}` is a reserved word and cannot be used as a name"))
                 .primary(*span, "reserved word")
                 .help(format!("choose a more specific name, e.g. `is_{word}` or `{word}_status`")),

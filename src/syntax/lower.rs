@@ -3,6 +3,7 @@
 use super::ast::*;
 use super::error::SyntaxError;
 use super::grammar::Rule;
+use super::MAX_EXPR_DEPTH;
 use crate::span::Span;
 use pest::iterators::{Pair, Pairs};
 
@@ -809,7 +810,11 @@ impl<'s> Lowerer<'s> {
                         }
                     }
                 }
-                Rule::table_row => t.rows.push(self.table_row(c)?),
+                Rule::table_row => {
+                    let row = self.table_row(c)?;
+                    row_within_limit(t.when.as_ref(), &row)?;
+                    t.rows.push(row);
+                }
                 _ => {}
             }
         }
@@ -1096,4 +1101,37 @@ fn unescape(raw: &str, out: &mut String) {
             None => {}
         }
     }
+}
+
+/// A table row becomes one condition: the table's `when`, then `and` for each
+/// input cell, each cell an `or` of its tests (a comparison, maybe negated).
+/// Refuses a row whose condition would be deeper than [`MAX_EXPR_DEPTH`].
+fn row_within_limit(when: Option<&Expr>, row: &TableRow) -> R<()> {
+    let deepest_cell = row
+        .inputs
+        .iter()
+        .map(|cell| {
+            let value = cell
+                .tests
+                .iter()
+                .map(|t| match &t.kind {
+                    CellTestKind::Equals(v) | CellTestKind::Compare(_, v) => v.depth(),
+                    CellTestKind::Range(lo, hi) => lo.depth().max(hi.depth()),
+                })
+                .max()
+                .unwrap_or(0);
+            cell.tests.len() + 2 + value
+        })
+        .max()
+        .unwrap_or(0);
+    let depth = when.map_or(0, Expr::depth) + row.inputs.len() + deepest_cell;
+    if depth <= MAX_EXPR_DEPTH {
+        return Ok(());
+    }
+    Err(SyntaxError::TooLong {
+        span: row.span,
+        start: None,
+        depth,
+        limit: MAX_EXPR_DEPTH,
+    })
 }

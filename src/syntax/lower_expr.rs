@@ -4,21 +4,37 @@ use super::ast::*;
 use super::error::SyntaxError;
 use super::grammar::Rule;
 use super::lower::{next, span, Lowerer, P, R};
+use super::MAX_EXPR_DEPTH;
+use crate::span::Span;
+use pest::iterators::Pairs;
 
 impl Lowerer<'_> {
+    /// Lowers a whole expression (a condition, a `let`, a value) and refuses
+    /// one deeper than [`MAX_EXPR_DEPTH`]: later stages walk it recursively.
     pub fn expr(&mut self, p: P) -> R<Expr> {
+        let e = self.expr_node(p)?;
+        within_limit(e)
+    }
+
+    /// Like [`Self::expr`], for a value (`sum` in the grammar).
+    pub fn sum(&mut self, p: P) -> R<Expr> {
+        let e = self.sum_node(p)?;
+        within_limit(e)
+    }
+
+    fn expr_node(&mut self, p: P) -> R<Expr> {
         match p.as_rule() {
             Rule::expr => {
                 let sp = span(&p);
                 let inner = next(&mut p.into_inner(), sp, "a condition")?;
-                self.expr(inner)
+                self.expr_node(inner)
             }
             Rule::or_expr | Rule::and_expr => {
                 let is_or = p.as_rule() == Rule::or_expr;
                 let mut it = p.into_inner();
                 let first = it.next();
                 let mut acc = match first {
-                    Some(f) => self.expr(f)?,
+                    Some(f) => self.expr_node(f)?,
                     None => {
                         return Err(SyntaxError::Internal {
                             span: Default::default(),
@@ -26,6 +42,7 @@ impl Lowerer<'_> {
                         })
                     }
                 };
+                let (mut depth, first) = (acc.depth(), acc.span);
                 while let Some(op) = it.next() {
                     let osp = span(&op);
                     if op.as_str() == "||" || op.as_str() == "&&" {
@@ -36,7 +53,8 @@ impl Lowerer<'_> {
                             instead,
                         });
                     }
-                    let rhs = self.expr(next(&mut it, osp, "the right-hand side")?)?;
+                    let rhs = self.expr_node(next(&mut it, osp, "the right-hand side")?)?;
+                    depth = chain_depth(depth, &rhs, first, osp, &it)?;
                     let sp = acc.span.join(rhs.span);
                     let kind = if is_or {
                         ExprKind::Or(Box::new(acc), Box::new(rhs))
@@ -59,17 +77,17 @@ impl Lowerer<'_> {
                             instead: "not",
                         });
                     }
-                    let inner = self.expr(next(&mut it, sp, "the negated condition")?)?;
+                    let inner = self.expr_node(next(&mut it, sp, "the negated condition")?)?;
                     Ok(Expr {
                         kind: ExprKind::Not(Box::new(inner)),
                         span: sp,
                     })
                 } else {
-                    self.expr(first)
+                    self.expr_node(first)
                 }
             }
             Rule::cmp_expr => self.cmp_expr(p),
-            Rule::sum | Rule::product | Rule::unary => self.sum(p),
+            Rule::sum | Rule::product | Rule::unary => self.sum_node(p),
             _ => self.primary(p),
         }
     }
@@ -101,12 +119,12 @@ impl Lowerer<'_> {
     fn cmp_expr(&mut self, p: P) -> R<Expr> {
         let sp = span(&p);
         let mut it = p.into_inner();
-        let lhs = self.sum(next(&mut it, sp, "a value")?)?;
+        let lhs = self.sum_node(next(&mut it, sp, "a value")?)?;
         let Some(op) = it.next() else { return Ok(lhs) };
         match op.as_rule() {
             Rule::cmp_op => {
                 let op = self.cmp_op(&op);
-                let rhs = self.sum(next(&mut it, sp, "the right-hand side")?)?;
+                let rhs = self.sum_node(next(&mut it, sp, "the right-hand side")?)?;
                 Ok(Expr {
                     kind: ExprKind::Cmp(op, Box::new(lhs), Box::new(rhs)),
                     span: sp,
@@ -119,7 +137,7 @@ impl Lowerer<'_> {
                 for c in op.into_inner() {
                     match c.as_rule() {
                         Rule::kw_not => negated = true,
-                        Rule::sum => bounds.push(self.sum(c)?),
+                        Rule::sum => bounds.push(self.sum_node(c)?),
                         _ => {}
                     }
                 }
@@ -159,20 +177,23 @@ impl Lowerer<'_> {
         }
     }
 
-    pub fn sum(&mut self, p: P) -> R<Expr> {
+    fn sum_node(&mut self, p: P) -> R<Expr> {
         let sp = span(&p);
         match p.as_rule() {
             Rule::sum | Rule::product => {
                 let mut it = p.into_inner();
-                let mut acc = self.sum(next(&mut it, sp, "a value")?)?;
+                let mut acc = self.sum_node(next(&mut it, sp, "a value")?)?;
+                let (mut depth, first) = (acc.depth(), acc.span);
                 while let Some(op) = it.next() {
+                    let osp = span(&op);
                     let op = match op.as_str() {
                         "+" => ArithOp::Add,
                         "-" => ArithOp::Sub,
                         "*" => ArithOp::Mul,
                         _ => ArithOp::Div,
                     };
-                    let rhs = self.sum(next(&mut it, sp, "the right-hand side")?)?;
+                    let rhs = self.sum_node(next(&mut it, sp, "the right-hand side")?)?;
+                    depth = chain_depth(depth, &rhs, first, osp, &it)?;
                     let jsp = acc.span.join(rhs.span);
                     acc = Expr {
                         kind: ExprKind::Arith(op, Box::new(acc), Box::new(rhs)),
@@ -185,7 +206,7 @@ impl Lowerer<'_> {
                 let mut it = p.into_inner();
                 let first = next(&mut it, sp, "a value")?;
                 if first.as_rule() == Rule::neg {
-                    let inner = self.sum(next(&mut it, sp, "a value")?)?;
+                    let inner = self.sum_node(next(&mut it, sp, "a value")?)?;
                     Ok(Expr {
                         kind: ExprKind::Neg(Box::new(inner)),
                         span: sp,
@@ -267,7 +288,7 @@ impl Lowerer<'_> {
                         let mut args = Vec::new();
                         for a in c.into_inner() {
                             if a.as_rule() == Rule::expr {
-                                args.push(self.expr(a)?);
+                                args.push(self.expr_node(a)?);
                             }
                         }
                         ExprKind::Call(first, args)
@@ -278,7 +299,7 @@ impl Lowerer<'_> {
                 let mut items = Vec::new();
                 for c in p.into_inner() {
                     if c.as_rule() == Rule::sum {
-                        items.push(self.sum(c)?);
+                        items.push(self.sum_node(c)?);
                     }
                 }
                 ExprKind::List(items)
@@ -289,7 +310,7 @@ impl Lowerer<'_> {
                     sp,
                     "a condition",
                 )?;
-                let mut inner = self.expr(e)?;
+                let mut inner = self.expr_node(e)?;
                 inner.span = sp;
                 return Ok(inner);
             }
@@ -302,4 +323,41 @@ impl Lowerer<'_> {
         };
         Ok(Expr { kind, span: sp })
     }
+}
+
+/// The depth of a left-leaning chain after one more operand: stops lowering
+/// as soon as it passes [`MAX_EXPR_DEPTH`], before the tree grows further,
+/// and reports how deep the whole chain would be.
+fn chain_depth(
+    depth: usize,
+    rhs: &Expr,
+    first: Span,
+    op: Span,
+    rest: &Pairs<'_, Rule>,
+) -> R<usize> {
+    let depth = depth.max(rhs.depth()) + 1;
+    if depth <= MAX_EXPR_DEPTH {
+        return Ok(depth);
+    }
+    // The operators still to come each add one level.
+    let remaining = rest.clone().count() / 2;
+    Err(SyntaxError::TooLong {
+        span: op,
+        start: Some(first),
+        depth: depth + remaining,
+        limit: MAX_EXPR_DEPTH,
+    })
+}
+
+fn within_limit(e: Expr) -> R<Expr> {
+    let depth = e.depth();
+    if depth <= MAX_EXPR_DEPTH {
+        return Ok(e);
+    }
+    Err(SyntaxError::TooLong {
+        span: e.span,
+        start: None,
+        depth,
+        limit: MAX_EXPR_DEPTH,
+    })
 }

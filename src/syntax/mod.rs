@@ -17,6 +17,11 @@ use pest::Parser;
 pub const MAX_SOURCE_BYTES: usize = 2 * 1024 * 1024;
 /// Brackets and prefix operators may nest this deep.
 pub const MAX_NESTING: usize = 48;
+/// An expression may be this many levels deep, counted on the tree the
+/// parser builds (`a + b + c` is 3 levels: a chain is as deep as it is long).
+/// Checking, evaluation and analysis walk expressions recursively; at this
+/// depth each of them fits in a 2 MiB thread stack with room to spare.
+pub const MAX_EXPR_DEPTH: usize = 256;
 
 /// Parses a whole policy file. On failure returns every syntax error found:
 /// after the first one, each top-level declaration is parsed on its own so
