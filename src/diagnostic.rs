@@ -144,16 +144,31 @@ impl Diagnostic {
     }
 }
 
+/// Names longer than this (in characters) get no "did you mean": no
+/// declared name is that long, and comparing costs the product of the lengths.
+const SUGGEST_MAX_CHARS: usize = 64;
+
 /// "did you mean `x`?" for the closest candidate, if one is close enough.
 pub fn did_you_mean<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
     let mut best: Option<(usize, &str)> = None;
+    let len = name.chars().count();
+    if len > SUGGEST_MAX_CHARS {
+        return None;
+    }
     let lower = name.to_lowercase();
     for c in candidates {
-        let d = crate::builtins::edit_distance(&lower, &c.to_lowercase());
-        let limit = (name.chars().count().max(c.chars().count()) / 3).max(1);
+        let c_len = c.chars().count();
+        let limit = (len.max(c_len) / 3).max(1);
+        // The distance is at least the difference in length.
+        if c_len > SUGGEST_MAX_CHARS || len.abs_diff(c_len) > limit {
+            continue;
+        }
+        let Some(d) = crate::builtins::edit_distance(&lower, &c.to_lowercase()) else {
+            continue;
+        };
         if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, c));
         }

@@ -6,6 +6,8 @@ use codespan_reporting::diagnostic as cs;
 use codespan_reporting::files::SimpleFile;
 use codespan_reporting::term::{self, termcolor};
 
+mod window;
+
 /// Renders diagnostics as text against the source, with underlined spans.
 pub fn human(diags: &[Diagnostic], file: &str, source: &str, color: bool) -> String {
     let files = SimpleFile::new(file, source);
@@ -15,16 +17,34 @@ pub fn human(diags: &[Diagnostic], file: &str, source: &str, color: bool) -> Str
         termcolor::Buffer::no_color()
     };
     let config = term::Config::default();
+    // Line starts, for cutting long lines: only when the file has one.
+    let long = source
+        .split('\n')
+        .any(|line| line.len() > window::MAX_LINE)
+        .then(|| window::line_starts(source));
     for d in diags {
         let sev = match d.severity {
             Severity::Error => cs::Severity::Error,
             Severity::Warning => cs::Severity::Warning,
         };
+        let ranges: Vec<std::ops::Range<usize>> = d
+            .labels
+            .iter()
+            .map(|l| clamp(l.span.range(), source))
+            .collect();
+        let points: Vec<usize> = ranges.iter().flat_map(|r| [r.start, r.end]).collect();
+        let cut = long
+            .as_ref()
+            .and_then(|starts| window::Windowed::new(file, source, starts, &points));
         let labels = d
             .labels
             .iter()
-            .map(|l| {
-                let range = clamp(l.span.range(), source);
+            .zip(&ranges)
+            .map(|(l, range)| {
+                let range = match &cut {
+                    Some(w) => w.map(range.start)..w.map(range.end),
+                    None => range.clone(),
+                };
                 let label = if l.primary {
                     cs::Label::primary((), range)
                 } else {
@@ -42,7 +62,11 @@ pub fn human(diags: &[Diagnostic], file: &str, source: &str, color: bool) -> Str
             .with_message(&d.message)
             .with_labels(labels)
             .with_notes(notes);
-        if term::emit(&mut buf, &config, &files, &diag).is_err() {
+        let emitted = match &cut {
+            Some(w) => term::emit(&mut buf, &config, w, &diag),
+            None => term::emit(&mut buf, &config, &files, &diag),
+        };
+        if emitted.is_err() {
             buf_fallback(&mut buf, d);
         }
     }

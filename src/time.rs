@@ -304,13 +304,13 @@ impl Zone {
 
     /// The instant of a local wall-clock time (earlier one on a fold, later on a gap).
     pub fn instant_of_local(&self, local_seconds: i64) -> i64 {
-        let guess = local_seconds - i64::from(self.offset_at(local_seconds));
+        let guess = local_seconds.saturating_sub(i64::from(self.offset_at(local_seconds)));
         let off = self.offset_at(guess);
-        local_seconds - i64::from(off)
+        local_seconds.saturating_sub(i64::from(off))
     }
 
     pub fn local_seconds(&self, instant: i64) -> i64 {
-        instant + i64::from(self.offset_at(instant))
+        instant.saturating_add(i64::from(self.offset_at(instant)))
     }
 }
 

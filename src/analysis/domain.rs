@@ -32,6 +32,14 @@ use std::sync::Arc;
 const DAY: i64 = crate::time::SECONDS_PER_DAY;
 /// Most subsets enumerated for a list fact.
 const MAX_SUBSET_BITS: usize = 6;
+/// Most variable occurrences kept in one linear term. The analysis splits only
+/// terms of one or two variables, so a longer term is read as opaque; the cap
+/// keeps `let x2 = x1 + x1` chains from doubling the term at every step.
+const MAX_LIN_VARS: usize = 32;
+/// Most candidate values per fact of a group of facts compared with each other.
+/// Exactness needs `k` points in every gap (k = group size); past this many the
+/// group gets fewer points and is marked inexact, so no absence is claimed.
+const MAX_GROUP_VALUES: usize = 1_024;
 
 /// Candidate values per variable: facts `0..n`, then the evaluation time at `n`.
 #[derive(Debug, Clone)]
@@ -98,6 +106,8 @@ struct Collector<'p> {
     edges: Vec<(usize, usize, Decimal)>,
     text_edges: Vec<(usize, usize)>,
     let_walked: Vec<bool>,
+    /// The term of each non-boolean derived fact, computed once.
+    let_terms: Vec<Option<Term>>,
     /// Variables marked opaque together with the constants of the atom (samples).
     seeds: Vec<Value>,
 }
@@ -119,6 +129,7 @@ pub fn domains(policy: &Policy) -> Domains {
         edges: Vec::new(),
         text_edges: Vec::new(),
         let_walked: vec![false; policy.lets.len()],
+        let_terms: vec![None; policy.lets.len()],
         seeds: Vec::new(),
     };
     for i in 0..policy.lets.len() {
@@ -152,9 +163,15 @@ pub fn domains(policy: &Policy) -> Domains {
         }
     }
     for vals in sets.values() {
+        // Two constants tell no fact apart: only pairs with a computed value count.
         for (i, a) in vals.iter().enumerate() {
-            for b in vals.iter().skip(i + 1) {
-                c.compare(a, b);
+            if matches!(a, CExpr::Const(_)) {
+                continue;
+            }
+            for (j, b) in vals.iter().enumerate() {
+                if j != i && (j > i || matches!(b, CExpr::Const(_))) {
+                    c.compare(a, b);
+                }
             }
         }
     }
@@ -212,7 +229,12 @@ fn add(a: Lin, b: Lin, sign: i8) -> Option<Lin> {
     for (v, view, s) in b.vars {
         vars.push((v, view, s * sign));
     }
-    let k = if sign < 0 { a.k - b.k } else { a.k + b.k };
+    // An overflow near the decimal maximum leaves the term opaque (never a panic).
+    let k = if sign < 0 {
+        a.k.checked_sub(b.k)?
+    } else {
+        a.k.checked_add(b.k)?
+    };
     // x - x cancels.
     let mut merged: Vec<(usize, View, i8)> = Vec::new();
     for (v, view, s) in vars {
@@ -224,6 +246,9 @@ fn add(a: Lin, b: Lin, sign: i8) -> Option<Lin> {
         } else {
             merged.push((v, view, s));
         }
+    }
+    if merged.len() > MAX_LIN_VARS {
+        return None;
     }
     Some(Lin {
         vars: merged,
@@ -399,9 +424,9 @@ impl Collector<'_> {
                         let d = t.floor();
                         let day = i64::try_from(d).unwrap_or(0);
                         self.date_threshold(*v, day);
-                        self.date_threshold(*v, day + 1);
+                        self.date_threshold(*v, day.saturating_add(1));
                         if d != t {
-                            self.date_threshold(*v, day + 2);
+                            self.date_threshold(*v, day.saturating_add(2));
                         }
                     }
                 }
@@ -462,7 +487,17 @@ impl Collector<'_> {
                         self.walk_let(*i as usize);
                         Term::Finite
                     }
-                    Some(l) => self.term(&l.expr),
+                    Some(l) => {
+                        // Each derived fact is read once, however often it is used.
+                        if let Some(Some(t)) = self.let_terms.get(*i as usize) {
+                            return t.clone();
+                        }
+                        let t = self.term(&l.expr);
+                        if let Some(slot) = self.let_terms.get_mut(*i as usize) {
+                            *slot = Some(t.clone());
+                        }
+                        t
+                    }
                     None => Term::Opaque,
                 }
             }
@@ -631,18 +666,24 @@ impl Collector<'_> {
                     }
                     match (phi.get(x).copied(), phi.get(y).copied()) {
                         (Some(px), Some(py)) => {
-                            if px - py != *c {
+                            if px.checked_sub(py) != Some(*c) {
                                 consistent = false;
                             }
                         }
-                        (Some(px), None) => {
-                            phi.insert(*y, px - *c);
-                            changed = true;
-                        }
-                        (None, Some(py)) => {
-                            phi.insert(*x, py + *c);
-                            changed = true;
-                        }
+                        (Some(px), None) => match px.checked_sub(*c) {
+                            Some(p) => {
+                                phi.insert(*y, p);
+                                changed = true;
+                            }
+                            None => consistent = false,
+                        },
+                        (None, Some(py)) => match py.checked_add(*c) {
+                            Some(p) => {
+                                phi.insert(*x, p);
+                                changed = true;
+                            }
+                            None => consistent = false,
+                        },
                         (None, None) => {}
                     }
                 }
@@ -664,6 +705,7 @@ impl Collector<'_> {
             }
             // Shifted thresholds of the whole group.
             let mut shifted: Vec<Decimal> = Vec::new();
+            let mut k = k;
             for v in members {
                 let p = if consistent {
                     phi.get(v).copied().unwrap_or_default()
@@ -671,7 +713,7 @@ impl Collector<'_> {
                     Decimal::ZERO
                 };
                 if let Some(info) = self.info.get(*v) {
-                    shifted.extend(info.direct.iter().map(|t| *t - p));
+                    shifted.extend(info.direct.iter().filter_map(|t| t.checked_sub(p)));
                 }
             }
             if !consistent {
@@ -680,7 +722,12 @@ impl Collector<'_> {
                     .edges
                     .iter()
                     .filter(|(x, _, _)| members.contains(x))
-                    .flat_map(|(_, _, c)| shifted.iter().flat_map(move |t| [*t + *c, *t - *c]))
+                    .flat_map(|(_, _, c)| {
+                        shifted
+                            .iter()
+                            .flat_map(move |t| [t.checked_add(*c), t.checked_sub(*c)])
+                    })
+                    .flatten()
                     .collect();
                 shifted.extend(extra);
             }
@@ -692,7 +739,9 @@ impl Collector<'_> {
                         Type::DateTime => Decimal::from(base_instant),
                         _ => Decimal::ZERO,
                     };
-                    shifted.push(base - phi.get(first).copied().unwrap_or_default());
+                    if let Some(b) = base.checked_sub(phi.get(first).copied().unwrap_or_default()) {
+                        shifted.push(b);
+                    }
                 }
             }
             for v in members {
@@ -703,10 +752,22 @@ impl Collector<'_> {
                     Decimal::ZERO
                 };
                 let pts = shifted.clone();
+                let gaps = pts.len().saturating_add(2);
+                if gaps.saturating_mul(k) > MAX_GROUP_VALUES {
+                    k = (MAX_GROUP_VALUES / gaps).max(1);
+                    for w in members {
+                        set(
+                            &mut exact,
+                            &mut why,
+                            *w,
+                            "compared with too many other facts to split exactly",
+                        );
+                    }
+                }
                 let discrete = ty != Type::Decimal;
                 let line: Vec<Decimal> = spread(&pts, k, discrete)
                     .into_iter()
-                    .map(|x| x + p)
+                    .filter_map(|x| x.checked_add(p))
                     .collect();
                 let mut values: Vec<Value> =
                     line.iter().filter_map(|x| value_at(&ty, *x)).collect();
@@ -747,9 +808,12 @@ impl Collector<'_> {
                             for s in starts {
                                 for t in &tods {
                                     let local = zone.local_seconds(s);
-                                    let mut c = local.div_euclid(DAY) * DAY + t;
+                                    let mut c = local
+                                        .div_euclid(DAY)
+                                        .saturating_mul(DAY)
+                                        .saturating_add(*t);
                                     if c < local {
-                                        c += DAY;
+                                        c = c.saturating_add(DAY);
                                     }
                                     values.push(Value::DateTime(zone.instant_of_local(c)));
                                 }
@@ -912,16 +976,25 @@ fn spread(points: &[Decimal], k: usize, discrete: bool) -> Vec<Decimal> {
         if let [a, b] = w {
             for j in 1..=k {
                 let step = Decimal::from(j as u64);
+                // Near the decimal maximum a point may not exist: it is
+                // left out (the arithmetic never panics).
                 if discrete {
                     // Both ends of the gap: `c + 1` and `c - 1` for every constant.
-                    for x in [*a + step, *b - step] {
+                    for x in [a.checked_add(step), b.checked_sub(step)]
+                        .into_iter()
+                        .flatten()
+                    {
                         if *a < x && x < *b {
                             out.push(x);
                         }
                     }
                 } else {
-                    let x = *a + (*b - *a) * step / Decimal::from(k as u64 + 1);
-                    if x < *b {
+                    let x = b
+                        .checked_sub(*a)
+                        .and_then(|w| w.checked_mul(step))
+                        .and_then(|w| w.checked_div(Decimal::from(k as u64 + 1)))
+                        .and_then(|w| a.checked_add(w));
+                    if let Some(x) = x.filter(|x| x < b) {
                         out.push(x);
                     }
                 }
@@ -930,8 +1003,9 @@ fn spread(points: &[Decimal], k: usize, discrete: bool) -> Vec<Decimal> {
     }
     if let (Some(lo), Some(hi)) = (pts.first().copied(), pts.last().copied()) {
         for j in 1..=k {
-            out.push(lo - Decimal::from(j as u64));
-            out.push(hi + Decimal::from(j as u64));
+            let step = Decimal::from(j as u64);
+            out.extend(lo.checked_sub(step));
+            out.extend(hi.checked_add(step));
         }
     }
     out.sort();
@@ -957,14 +1031,11 @@ fn value_at(ty: &Type, x: Decimal) -> Option<Value> {
     })
 }
 
+/// Removes repeated values, keeping the first of each (one pass with a set:
+/// candidate lists can be long).
 fn dedup(v: &mut Vec<Value>) {
-    let mut out: Vec<Value> = Vec::with_capacity(v.len());
-    for x in v.drain(..) {
-        if !out.contains(&x) {
-            out.push(x);
-        }
-    }
-    *v = out;
+    let mut seen: std::collections::HashSet<String> = Default::default();
+    v.retain(|x| seen.insert(format!("{x:?}")));
 }
 
 fn consts_of(e: &CExpr, out: &mut Vec<Value>) {
@@ -997,6 +1068,13 @@ fn consts_of(e: &CExpr, out: &mut Vec<Value>) {
 
 /// Every variable an expression depends on (derived facts expanded; `now`/`today` = the evaluation time).
 pub fn vars_of(policy: &Policy, e: &CExpr, out: &mut BTreeSet<usize>) {
+    let mut seen = vec![false; policy.lets.len()];
+    vars_in(policy, e, out, &mut seen);
+}
+
+/// `vars_of`, expanding each derived fact once (`seen`): a chain of lets that
+/// each use the previous one twice stays linear.
+fn vars_in(policy: &Policy, e: &CExpr, out: &mut BTreeSet<usize>, seen: &mut [bool]) {
     let at = policy.facts.len();
     match e {
         CExpr::Const(_) => {}
@@ -1004,38 +1082,42 @@ pub fn vars_of(policy: &Policy, e: &CExpr, out: &mut BTreeSet<usize>) {
             out.insert(*i as usize);
         }
         CExpr::Slot(Slot::Let(i)) => {
-            if let Some(l) = policy.lets.get(*i as usize) {
-                vars_of(policy, &l.expr, out);
+            let first = seen.get(*i as usize).is_some_and(|s| !s);
+            if let (true, Some(l)) = (first, policy.lets.get(*i as usize)) {
+                if let Some(s) = seen.get_mut(*i as usize) {
+                    *s = true;
+                }
+                vars_in(policy, &l.expr, out, seen);
             }
         }
         CExpr::Now | CExpr::Today => {
             out.insert(at);
         }
-        CExpr::Not(a) | CExpr::Neg(a) => vars_of(policy, a, out),
+        CExpr::Not(a) | CExpr::Neg(a) => vars_in(policy, a, out, seen),
         CExpr::And(a, b) | CExpr::Or(a, b) | CExpr::Cmp(_, a, b) | CExpr::Arith(_, a, b) => {
-            vars_of(policy, a, out);
-            vars_of(policy, b, out);
+            vars_in(policy, a, out, seen);
+            vars_in(policy, b, out, seen);
         }
         CExpr::In { value, items, .. } => {
-            vars_of(policy, value, out);
-            items.iter().for_each(|i| vars_of(policy, i, out));
+            vars_in(policy, value, out, seen);
+            items.iter().for_each(|i| vars_in(policy, i, out, seen));
         }
         CExpr::InCollection {
             value, collection, ..
         } => {
-            vars_of(policy, value, out);
-            vars_of(policy, collection, out);
+            vars_in(policy, value, out, seen);
+            vars_in(policy, collection, out, seen);
         }
         CExpr::InRange { value, lo, hi, .. } => {
-            vars_of(policy, value, out);
-            vars_of(policy, lo, out);
-            vars_of(policy, hi, out);
+            vars_in(policy, value, out, seen);
+            vars_in(policy, lo, out, seen);
+            vars_in(policy, hi, out, seen);
         }
         CExpr::IsAnswered(f, _) => {
             out.insert(*f as usize);
         }
         CExpr::Call(_, args) | CExpr::List(args) => {
-            args.iter().for_each(|a| vars_of(policy, a, out))
+            args.iter().for_each(|a| vars_in(policy, a, out, seen))
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The questions the analysis asks about a policy, and the diagnostics it reports.
 
 use super::domain::{vars_of, Domains};
-use super::search::{Found, Point, Search, Q};
+use super::search::{Found, Point, Search, Sparse, Q};
 use super::witness::{cites, Witness};
 use super::{codes, Finding, Options, Stats};
 use crate::check::ir::*;
@@ -23,10 +23,18 @@ pub(super) struct Analyser<'a> {
     search: Search<'a>,
     pub stats: Stats,
     rule_vars: Vec<BTreeSet<usize>>,
+    /// The name of the table each rule is a row of, if it is one.
+    table_of: Vec<Option<String>>,
     /// Whether each rule can fire at all (filled in by the dead-rule check).
-    fires_at_all: Vec<Option<Point>>,
-    effective_at_all: Vec<Option<Point>>,
+    /// Kept sparse (only the facts set): one per rule, so a dense point each
+    /// would take rules × facts memory.
+    fires_at_all: Vec<Option<Sparse>>,
+    effective_at_all: Vec<Option<Sparse>>,
     pub findings: Vec<Finding>,
+    /// The check under way (where, and what), named if the work limit stops it.
+    about: (Span, String),
+    /// Checks the work limit stopped, in order, each once.
+    pub not_checked: Vec<(Span, String)>,
 }
 
 impl<'a> Analyser<'a> {
@@ -47,16 +55,50 @@ impl<'a> Analyser<'a> {
                 v
             })
             .collect();
+        let table_of = policy
+            .rules
+            .iter()
+            .map(|r| match r.name.find('[') {
+                Some(i) if r.name.ends_with(']') => r.name.get(..i).map(str::to_string),
+                _ => None,
+            })
+            .collect();
         Analyser {
             policy,
             opts,
+            table_of,
             search: Search::new(policy, dom, opts.max_nodes),
             stats: Stats::default(),
             rule_vars,
             fires_at_all: vec![None; policy.rules.len()],
             effective_at_all: vec![None; policy.rules.len()],
             findings: Vec::new(),
+            about: (Span::default(), String::new()),
+            not_checked: Vec::new(),
         }
+    }
+
+    /// Names the check the next questions belong to.
+    fn about(&mut self, span: Span, what: String) {
+        self.about = (span, what);
+    }
+
+    /// Records that the current check was not (fully) done.
+    fn not_done(&mut self) {
+        if !self.not_checked.iter().any(|(_, w)| *w == self.about.1) {
+            self.not_checked.push(self.about.clone());
+        }
+    }
+
+    /// `false` once the work limit of the whole policy is reached: the current
+    /// check is then recorded as not done, and counted as skipped.
+    fn go_on(&mut self) -> bool {
+        if self.budget_left() {
+            return true;
+        }
+        self.stats.skipped += 1;
+        self.not_done();
+        false
     }
 
     fn rule(&self, r: u32) -> Option<&'a RuleDef> {
@@ -102,12 +144,16 @@ impl<'a> Analyser<'a> {
     fn ask(&mut self, q: &Q, vars: &BTreeSet<usize>) -> Found {
         if !self.budget_left() {
             self.stats.skipped += 1;
+            self.not_done();
             return Found::GaveUp;
         }
         self.stats.questions += 1;
         let f = self.search.find(q, vars);
         match &f {
-            Found::GaveUp => self.stats.skipped += 1,
+            Found::GaveUp => {
+                self.stats.skipped += 1;
+                self.not_done();
+            }
             Found::Nothing { exact: false } => self.stats.inexact += 1,
             _ => {}
         }
@@ -117,8 +163,13 @@ impl<'a> Analyser<'a> {
 
     /// Two rows of one table: overlaps are reported as such (A0007), not as conflicts.
     fn same_table(&self, a: u32, b: u32) -> bool {
-        let (x, y) = (self.name(a), self.name(b));
-        x.ends_with(']') && y.ends_with(']') && self.override_name(a) == self.override_name(b)
+        match (
+            self.table_of.get(a as usize).and_then(Option::as_ref),
+            self.table_of.get(b as usize).and_then(Option::as_ref),
+        ) {
+            (Some(x), Some(y)) => x == y,
+            _ => false,
+        }
     }
 
     fn overrides(&self, winner: u32, loser: u32) -> bool {
@@ -169,8 +220,18 @@ impl<'a> Analyser<'a> {
                 }
             }
             let mut found: Vec<(u32, u32, Witness)> = Vec::new();
-            for &r1 in &req {
+            if let Some(r) = req.first() {
+                let about = format!(
+                    "whether `{}` can be required and forbidden at once",
+                    action.name
+                );
+                self.about(self.span(*r), about);
+            }
+            'pairs: for &r1 in &req {
                 for &r2 in &forbid {
+                    if !self.go_on() {
+                        break 'pairs;
+                    }
                     if r1 == r2
                         || self.same_table(r1, r2)
                         || self.overrides(r1, r2)
@@ -280,8 +341,17 @@ impl<'a> Analyser<'a> {
             };
             let name = name.unwrap_or_default();
             let mut found: Vec<(u32, u32, Witness)> = Vec::new();
-            for (i, (r1, v1)) in sets.iter().enumerate() {
+            if let Some((r, _)) = sets.first() {
+                self.about(
+                    self.span(*r),
+                    format!("whether {kind} `{name}` can get two values at once"),
+                );
+            }
+            'pairs: for (i, (r1, v1)) in sets.iter().enumerate() {
                 for (r2, v2) in sets.iter().skip(i + 1) {
+                    if !self.go_on() {
+                        break 'pairs;
+                    }
                     if r1 == r2
                         || self.same_table(*r1, *r2)
                         || self.overrides(*r1, *r2)
@@ -417,6 +487,7 @@ impl<'a> Analyser<'a> {
                 vars.extend(self.vars_eff(*r));
             }
             let q = Q::And(items);
+            self.about(*span, format!("whether {kind} `{name}` is always decided"));
             let Found::Witness(p) = self.ask(&q, &vars) else {
                 continue;
             };
@@ -461,12 +532,16 @@ impl<'a> Analyser<'a> {
             if r.name.is_empty() || matches!(r.cond, Some(CExpr::Const(_))) {
                 continue;
             }
+            self.about(r.span, format!("whether rule `{}` can apply", r.name));
+            if !self.go_on() {
+                break;
+            }
             let vars = self.vars_fires(ri);
             match self.ask(&Q::Fires(ri), &vars) {
                 Found::Witness(p) => {
                     let p = self.search.prettify(&Q::Fires(ri), p);
                     if let Some(slot) = self.fires_at_all.get_mut(ri as usize) {
-                        *slot = Some(p);
+                        *slot = Some(Sparse::of(&p));
                     }
                 }
                 Found::Nothing { exact: true } => {
@@ -506,15 +581,28 @@ impl<'a> Analyser<'a> {
             if r.overridden_by.is_empty() {
                 continue;
             }
-            let Some(fires) = self.fires_at_all.get(ri as usize).cloned().flatten() else {
+            let Some(fires) = self
+                .fires_at_all
+                .get(ri as usize)
+                .cloned()
+                .flatten()
+                .map(|s| s.point(policy))
+            else {
                 continue;
             };
+            self.about(
+                r.span,
+                format!("whether rule `{}` is always overridden", r.name),
+            );
+            if !self.go_on() {
+                break;
+            }
             let vars = self.vars_eff(ri);
             match self.ask(&Q::Eff(ri), &vars) {
                 Found::Witness(p) => {
                     let p = self.search.prettify(&Q::Eff(ri), p);
                     if let Some(slot) = self.effective_at_all.get_mut(ri as usize) {
-                        *slot = Some(p);
+                        *slot = Some(Sparse::of(&p));
                     }
                 }
                 Found::Nothing { exact: true } => {
@@ -548,6 +636,13 @@ impl<'a> Analyser<'a> {
             .iter()
             .map(|r| r.effects.iter().map(|e| format!("{e:?}")).collect())
             .collect();
+        // The rules that give each effect, in order.
+        let mut by_effect: std::collections::BTreeMap<&String, Vec<u32>> = Default::default();
+        for (r, k) in keys.iter().enumerate() {
+            for e in k {
+                by_effect.entry(e).or_default().push(r as u32);
+            }
+        }
         let overrides_something: BTreeSet<u32> = policy
             .rules
             .iter()
@@ -571,9 +666,27 @@ impl<'a> Analyser<'a> {
             } else {
                 self.effective_at_all.get(r1 as usize).cloned().flatten()
             };
-            let Some(example) = witness else { continue };
-            for (r2, rule2) in policy.rules.iter().enumerate() {
-                let r2 = r2 as u32;
+            let Some(example) = witness.map(|s| s.point(policy)) else {
+                continue;
+            };
+            self.about(
+                rule1.span,
+                format!("whether rule `{}` is redundant", rule1.name),
+            );
+            if !self.go_on() {
+                break;
+            }
+            // Only rules that give the rarest effect of `r1` can give all of them.
+            let rarest = k1
+                .iter()
+                .filter_map(|k| by_effect.get(k))
+                .min_by_key(|rs| rs.len())
+                .cloned()
+                .unwrap_or_default();
+            for r2 in rarest {
+                let Some(rule2) = policy.rules.get(r2 as usize) else {
+                    continue;
+                };
                 if r2 == r1 || rule2.name.is_empty() || reported.contains(&r2) {
                     continue;
                 }
@@ -582,6 +695,9 @@ impl<'a> Analyser<'a> {
                 };
                 if !k1.is_subset(k2) {
                     continue;
+                }
+                if !self.go_on() {
+                    break;
                 }
                 // Two rules with the same effects: report only the later one.
                 if k1 == k2 && r1 < r2 {
@@ -638,14 +754,24 @@ impl<'a> Analyser<'a> {
         }
         for (name, rows) in tables {
             // `hit first`: later rows are overridden by earlier ones.
-            let first = rows
-                .iter()
-                .any(|r| rows.iter().any(|o| o != r && self.overrides(*o, *r)));
+            let first = rows.iter().any(|r| {
+                self.rule(*r)
+                    .is_some_and(|x| x.overridden_by.iter().any(|o| o != r && rows.contains(o)))
+            });
             if first {
                 continue;
             }
+            if let Some(r) = rows.first() {
+                self.about(
+                    self.span(*r),
+                    format!("whether rows of table `{name}` overlap"),
+                );
+            }
             'pairs: for (j, rj) in rows.iter().enumerate() {
                 for ri in rows.iter().take(j) {
+                    if !self.go_on() {
+                        break 'pairs;
+                    }
                     let mut vars = self.vars_fires(*ri);
                     vars.extend(self.vars_fires(*rj));
                     let q = Q::And(vec![Q::Fires(*ri), Q::Fires(*rj)]);
@@ -697,7 +823,7 @@ impl<'a> Analyser<'a> {
                 .get(rc.rule as usize)
                 .cloned()
                 .flatten()
-                .map(|p| Witness::from_point(self.policy, &p));
+                .map(|p| Witness::from_point(self.policy, &p.point(self.policy)));
             let d = match &w {
                 Some(w) => d.note(format!(
                     "for instance, the rule applies to the case {}{}",

@@ -48,6 +48,8 @@ pub mod codes {
     pub const TABLE_OVERLAP: &str = "A0007";
     /// A rule no example exercises (`pol check --require-coverage`).
     pub const UNCOVERED: &str = "A0008";
+    /// Checks the work limit stopped: no finding either way for them.
+    pub const NOT_CHECKED: &str = "W0011";
 
     /// Every code with its title.
     pub const ALL: [(&str, &str); 8] = [
@@ -109,7 +111,8 @@ pub struct Finding {
 pub struct Stats {
     /// Questions asked.
     pub questions: usize,
-    /// Questions given up at the work limit (no finding either way).
+    /// Questions given up at the work limit (no finding either way); once the
+    /// limit of the whole policy is reached, each check left counts once.
     pub skipped: usize,
     /// Questions with no witness whose candidates were not exact (no finding).
     pub inexact: usize,
@@ -153,6 +156,12 @@ pub fn analyse_with_stats(policy: &Policy, opts: &Options) -> (Vec<Finding>, Sta
     }
     let mut stats = a.stats.clone();
     let mut findings = std::mem::take(&mut a.findings);
+    if let Some(d) = not_checked(&a.not_checked) {
+        findings.push(Finding {
+            diagnostic: d,
+            witness: None,
+        });
+    }
     if !opts.dead {
         findings.retain(|f| !matches!(f.diagnostic.code, codes::DEAD | codes::SHADOWED));
     }
@@ -179,6 +188,36 @@ pub fn analyse_with_stats(policy: &Policy, opts: &Options) -> (Vec<Finding>, Sta
         })
         .collect();
     (findings, stats)
+}
+
+/// Most checks named one by one in the work-limit warning.
+const NAMED_NOT_CHECKED: usize = 5;
+
+/// The warning that the work limit stopped some checks, naming them.
+fn not_checked(left: &[(Span, String)]) -> Option<Diagnostic> {
+    let ((span, first), rest) = left.split_first()?;
+    let mut d = Diagnostic::warning(
+        codes::NOT_CHECKED,
+        format!(
+            "the analysis reached its work limit: {} check{} {} not done",
+            left.len(),
+            if left.len() == 1 { "" } else { "s" },
+            if left.len() == 1 { "was" } else { "were" },
+        ),
+    )
+    .primary(*span, format!("not checked: {first}"));
+    for (span, what) in rest.iter().take(NAMED_NOT_CHECKED - 1) {
+        d = d.secondary(*span, format!("not checked: {what}"));
+    }
+    if left.len() > NAMED_NOT_CHECKED {
+        d = d.note(format!(
+            "and {} more checks were not done",
+            left.len() - NAMED_NOT_CHECKED
+        ));
+    }
+    Some(d.note("the problems reported are real, but for these checks no report does not mean no problem").help(
+        "split the policy, or its largest tables and longest lists of rules, into smaller ones, and check each",
+    ))
 }
 
 /// The outputs that must always be decided: declared in the policy or named in the options.

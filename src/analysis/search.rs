@@ -17,7 +17,7 @@ use super::domain::Domains;
 use crate::check::ir::*;
 use crate::eval::{Env, FactValue};
 use crate::value::Value;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// Three-valued truth; `U` names a variable it waits on, if one is known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,12 +83,48 @@ impl Point {
     }
 }
 
+/// A point stored by the facts it sets only.
+#[derive(Debug, Clone)]
+pub struct Sparse {
+    slots: Vec<(usize, FactValue)>,
+    at: Option<i64>,
+}
+
+impl Sparse {
+    pub fn of(p: &Point) -> Sparse {
+        Sparse {
+            slots: p
+                .slots
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| !matches!(v, FactValue::Absent))
+                .map(|(i, v)| (i, v.clone()))
+                .collect(),
+            at: p.at,
+        }
+    }
+
+    pub fn point(&self, policy: &Policy) -> Point {
+        let mut p = Point::empty(policy);
+        for (i, v) in &self.slots {
+            if let Some(s) = p.slots.get_mut(*i) {
+                *s = v.clone();
+            }
+        }
+        p.at = self.at;
+        p
+    }
+}
+
 /// The formula's value on one (partial) case.
 pub struct Node<'p> {
     policy: &'p Policy,
     env: Env<'p>,
     point: &'p Point,
-    fires: Vec<Option<Tri>>,
+    /// Whether each rule asked about fires, by rule. A map, not one slot per
+    /// rule: a node is built for every step of every search, and most
+    /// questions are about a few rules of a large policy.
+    fires: HashMap<u32, Tri>,
 }
 
 impl<'p> Node<'p> {
@@ -108,7 +144,7 @@ impl<'p> Node<'p> {
             policy,
             env,
             point,
-            fires: vec![None; policy.rules.len()],
+            fires: HashMap::new(),
         }
     }
 
@@ -150,7 +186,7 @@ impl<'p> Node<'p> {
     }
 
     pub fn fires(&mut self, r: u32) -> Tri {
-        if let Some(Some(t)) = self.fires.get(r as usize) {
+        if let Some(t) = self.fires.get(&r) {
             return *t;
         }
         let policy = self.policy;
@@ -166,9 +202,7 @@ impl<'p> Node<'p> {
                 t = and(t, self.expr(c));
             }
         }
-        if let Some(slot) = self.fires.get_mut(r as usize) {
-            *slot = Some(t);
-        }
+        self.fires.insert(r, t);
         t
     }
 
@@ -283,7 +317,8 @@ impl<'a> Search<'a> {
             let Some(t) = cur else { continue };
             let day = zone.local_seconds(t).div_euclid(DAY);
             for hour in [10, 9, 12, 0] {
-                let nice = zone.instant_of_local(day * DAY + hour * 3600);
+                let nice =
+                    zone.instant_of_local(day.saturating_mul(DAY).saturating_add(hour * 3600));
                 if nice == t {
                     break;
                 }

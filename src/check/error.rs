@@ -296,6 +296,11 @@ pub enum CheckError {
         span: Span,
         rule: String,
     },
+    /// A table check stopped at its work limit.
+    NotChecked {
+        span: Span,
+        what: &'static str,
+    },
 }
 
 fn dym(s: &Option<String>) -> Option<String> {
@@ -527,6 +532,10 @@ impl CheckError {
             EmptyRule { span, rule } => Diagnostic::warning("W0010", format!("`{rule}` decides nothing"))
                 .primary(*span, "every result cell is `-`")
                 .help("fill in a result cell, or remove the row"),
+            NotChecked { span, what } => Diagnostic::warning("W0011", "this table is too large to check completely")
+                .primary(*span, format!("not checked: {what}"))
+                .note("pol stops comparing table rows at a work limit; no warning about this table does not mean no problem")
+                .help("split the table into smaller tables (for instance one per value of its first column, each with a `when`)"),
         }
     }
 }

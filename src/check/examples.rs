@@ -202,7 +202,7 @@ impl Checker<'_> {
                 (_, v) => v,
             }),
             CExpr::Neg(inner) => match *inner {
-                CExpr::Const(Value::Int(i)) => Some(Value::Int(-i)),
+                CExpr::Const(Value::Int(i)) => Some(Value::Int(i.saturating_neg())),
                 CExpr::Const(Value::Decimal(d)) => Some(Value::Decimal(-d)),
                 _ => {
                     self.err(CheckError::ExampleNotConstant { span: e.span });

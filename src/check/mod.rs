@@ -7,6 +7,7 @@ mod expr;
 pub mod ir;
 mod lints;
 mod rules;
+mod table_index;
 mod tables;
 
 pub use error::CheckError;

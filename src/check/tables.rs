@@ -2,6 +2,7 @@
 
 use super::error::CheckError;
 use super::ir::*;
+use super::table_index::{Acc, Index, Stopped};
 use super::{Checker, OutputDecl};
 use crate::span::Span;
 use crate::syntax::ast::{self, CellTestKind, CmpOp, OutCell, Verdict};
@@ -24,6 +25,8 @@ type RowPreds = Vec<Vec<(bool, Pred)>>;
 
 /// Most candidate points the gap analysis will enumerate.
 const MAX_POINTS: usize = 200_000;
+/// Most cell tests and rows looked at for one table's overlaps and gaps.
+const TABLE_WORK: usize = 4_000_000;
 
 impl Checker<'_> {
     pub(super) fn table(&mut self, t: &ast::TableDecl) -> (Vec<RuleDef>, bool) {
@@ -306,57 +309,84 @@ impl Checker<'_> {
             .map(|r| r.iter().cloned().collect::<Option<Vec<_>>>())
             .collect();
         let Some(rows) = rows else { return };
+        // Cells other than plain values are tested against every candidate point.
+        let tested: usize = rows
+            .iter()
+            .flat_map(|row| row.iter().zip(&points))
+            .filter(|(cell, _)| !cell.is_empty() && plain_values(cell).is_none())
+            .map(|(_, pts)| pts.len())
+            .fold(0usize, usize::saturating_add);
+        if tested > TABLE_WORK {
+            self.err(CheckError::NotChecked {
+                span: t.name.span,
+                what: if first {
+                    "whether every case has a row"
+                } else {
+                    "whether rows overlap, and whether every case has a row"
+                },
+            });
+            return;
+        }
         // Which candidate values of each column each row accepts.
-        let accepts: Vec<Vec<Vec<bool>>> = rows
+        let lookup: Vec<std::collections::HashMap<String, Vec<u32>>> =
+            points.iter().map(|pts| point_keys(pts)).collect();
+        let accepts: Vec<Vec<Acc>> = rows
             .iter()
             .map(|row| {
                 row.iter()
                     .zip(&points)
-                    .map(|(cell, pts)| pts.iter().map(|v| cell_holds(cell, v)).collect())
+                    .zip(&lookup)
+                    .map(|((cell, pts), keys)| accepted(cell, pts, keys))
                     .collect()
             })
             .collect();
+        let mut index = Index::new(accepts, points.iter().map(Vec::len).collect(), TABLE_WORK);
         if !first {
-            'pairs: for b in 0..rows.len() {
-                for a in 0..b {
-                    let witness: Option<Vec<usize>> = (0..points.len())
-                        .map(|c| {
-                            let (ra, rb) = (accepts.get(a)?.get(c)?, accepts.get(b)?.get(c)?);
-                            ra.iter().zip(rb).position(|(x, y)| *x && *y)
-                        })
-                        .collect();
-                    if let Some(w) = witness {
-                        let example = self.describe_point(t, &points, &w);
-                        let (span, other) = (
-                            t.rows.get(b).map(|r| r.span).unwrap_or(t.span),
-                            t.rows.get(a).map(|r| r.span).unwrap_or(t.span),
-                        );
-                        self.err(CheckError::TableOverlap {
-                            span,
-                            other,
-                            row: b + 1,
-                            other_row: a + 1,
-                            example,
-                        });
-                        break 'pairs;
-                    }
+            match index.first_overlap() {
+                Ok(Some((a, b, w))) => {
+                    let example = self.describe_point(t, &points, &w);
+                    let (span, other) = (
+                        t.rows.get(b).map(|r| r.span).unwrap_or(t.span),
+                        t.rows.get(a).map(|r| r.span).unwrap_or(t.span),
+                    );
+                    self.err(CheckError::TableOverlap {
+                        span,
+                        other,
+                        row: b + 1,
+                        other_row: a + 1,
+                        example,
+                    });
                 }
+                Ok(None) => {}
+                Err(Stopped) => self.err(CheckError::NotChecked {
+                    span: t.name.span,
+                    what: "whether rows overlap",
+                }),
             }
         }
         // Gaps: enumerate the product of candidate points, bounded.
         let total = points
             .iter()
             .try_fold(1usize, |acc, p| acc.checked_mul(p.len().max(1)));
-        if total.is_none_or(|n| n > MAX_POINTS) || points.is_empty() {
+        if points.is_empty() {
+            return;
+        }
+        if total.is_none_or(|n| n > MAX_POINTS) {
+            self.err(CheckError::NotChecked {
+                span: t.name.span,
+                what: "whether every case has a row",
+            });
             return;
         }
         let mut idx = vec![0usize; points.len()];
         loop {
-            let covered = accepts.iter().any(|row| {
-                row.iter()
-                    .zip(&idx)
-                    .all(|(col, i)| col.get(*i).copied().unwrap_or(false))
-            });
+            let Ok(covered) = index.covered(&idx) else {
+                self.err(CheckError::NotChecked {
+                    span: t.name.span,
+                    what: "whether every case has a row",
+                });
+                return;
+            };
             if !covered {
                 let example = self.describe_point(t, &points, &idx);
                 if t.complete {
@@ -490,12 +520,71 @@ fn const_of(e: &CExpr) -> Option<Value> {
 fn bump(v: &Value, n: i64) -> Value {
     match v {
         Value::Int(i) => Value::Int(i.saturating_add(n)),
-        Value::Decimal(d) => Value::Decimal(*d + rust_decimal::Decimal::new(n, 4)),
+        Value::Decimal(d) => Value::Decimal(
+            d.checked_add(rust_decimal::Decimal::new(n, 4))
+                .unwrap_or(*d),
+        ),
         Value::Date(d) => Value::Date(d.saturating_add(n as i32)),
         Value::DateTime(s) => Value::DateTime(s.saturating_add(n)),
         Value::Time(t) => Value::Time((i64::from(*t) + n).clamp(0, 90_000) as u32),
         Value::Duration(s) => Value::Duration(s.saturating_add(n)),
         other => other.clone(),
+    }
+}
+
+/// The values of a cell that only lists values (`a`, `a, b`), if it is one.
+fn plain_values(cell: &[(bool, Pred)]) -> Option<Vec<&Value>> {
+    cell.iter()
+        .map(|(neg, p)| match p {
+            Pred::Eq(v) if !neg => Some(v),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A key equal for two values exactly when `Value::equals` holds.
+fn point_key(v: &Value) -> String {
+    match v {
+        Value::Int(i) => format!("n{}", rust_decimal::Decimal::from(*i).normalize()),
+        Value::Decimal(d) => format!("n{}", d.normalize()),
+        other => format!("{other:?}"),
+    }
+}
+
+fn point_keys(points: &[Value]) -> std::collections::HashMap<String, Vec<u32>> {
+    let mut keys: std::collections::HashMap<String, Vec<u32>> = Default::default();
+    for (i, v) in points.iter().enumerate() {
+        keys.entry(point_key(v)).or_default().push(i as u32);
+    }
+    keys
+}
+
+/// The candidate points a cell accepts.
+fn accepted(
+    cell: &[(bool, Pred)],
+    points: &[Value],
+    keys: &std::collections::HashMap<String, Vec<u32>>,
+) -> Acc {
+    if cell.is_empty() {
+        return Acc::All;
+    }
+    let mut hits: Vec<u32> = match plain_values(cell) {
+        Some(values) => values
+            .iter()
+            .filter_map(|v| keys.get(&point_key(v)))
+            .flatten()
+            .copied()
+            .collect(),
+        None => (0..points.len() as u32)
+            .filter(|i| points.get(*i as usize).is_some_and(|v| cell_holds(cell, v)))
+            .collect(),
+    };
+    hits.sort_unstable();
+    hits.dedup();
+    if hits.len() == points.len() {
+        Acc::All
+    } else {
+        Acc::Some(hits)
     }
 }
 

@@ -256,7 +256,16 @@ impl Env<'_> {
                 _ => None,
             },
             B::EditDistance => match (text(0), text(1)) {
-                (Some(a), Some(b)) => Some(Value::Int(crate::builtins::edit_distance(a, b) as i64)),
+                (Some(a), Some(b)) => match crate::builtins::edit_distance(a, b) {
+                    Some(d) => Some(Value::Int(d as i64)),
+                    None => {
+                        self.runtime_error(format!(
+                            "cannot compute edit_distance: a text is longer than {} characters",
+                            crate::builtins::EDIT_DISTANCE_MAX_CHARS
+                        ));
+                        None
+                    }
+                },
                 _ => None,
             },
             B::Abs => match arg(0) {
@@ -408,8 +417,12 @@ pub fn arith(op: ArithOp, a: &Value, b: &Value) -> Option<Value> {
         }
         (Sub, DateTime(t), Duration(s)) => DateTime(t.checked_sub(*s)?),
         (Sub, DateTime(x), DateTime(y)) => Duration(x.checked_sub(*y)?),
-        (Add, Time(t), Duration(s)) => Time((i64::from(*t) + s).rem_euclid(SECONDS_PER_DAY) as u32),
-        (Sub, Time(t), Duration(s)) => Time((i64::from(*t) - s).rem_euclid(SECONDS_PER_DAY) as u32),
+        (Add, Time(t), Duration(s)) => {
+            Time(i64::from(*t).checked_add(*s)?.rem_euclid(SECONDS_PER_DAY) as u32)
+        }
+        (Sub, Time(t), Duration(s)) => {
+            Time(i64::from(*t).checked_sub(*s)?.rem_euclid(SECONDS_PER_DAY) as u32)
+        }
         (Sub, Time(x), Time(y)) => Duration(i64::from(*x) - i64::from(*y)),
         (Add, Text(x), Text(y)) => Text(format!("{x}{y}").into()),
         _ => return None,

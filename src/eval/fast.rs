@@ -106,7 +106,7 @@ impl Env<'_> {
             CExpr::Call(Builtin::EditDistance, args) => {
                 match (self.peek(args.first()?)?, self.peek(args.get(1)?)?) {
                     (Value::Text(a), Value::Text(b)) => {
-                        Some(crate::builtins::edit_distance(a, b) as i64)
+                        crate::builtins::edit_distance(a, b).map(|d| d as i64)
                     }
                     _ => None,
                 }
