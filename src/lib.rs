@@ -112,18 +112,17 @@ impl Policy {
     /// Reads an evaluation time: RFC 3339, a date-time without offset (in the
     /// policy's calendar zone), or a date (its start).
     pub fn parse_at(&self, text: &str) -> Option<i64> {
-        if let Some((local, off)) = time::parse_datetime(text) {
-            return Some(match off {
-                Some(o) => local - i64::from(o),
-                None => self.calendar.zone.instant_of_local(local),
-            });
+        if time::parse_datetime(text).is_some() {
+            return time::read_instant(text, &self.calendar.zone);
         }
         let d = time::parse_date(text)?;
-        Some(
-            self.calendar
-                .zone
-                .instant_of_local(i64::from(d) * time::SECONDS_PER_DAY),
-        )
+        let instant = self
+            .calendar
+            .zone
+            .instant_of_local(i64::from(d) * time::SECONDS_PER_DAY);
+        (time::MIN_INSTANT..=time::MAX_INSTANT)
+            .contains(&instant)
+            .then_some(instant)
     }
 }
 pub mod cli;

@@ -68,7 +68,11 @@ pub fn format_time(secs: u32) -> String {
 
 /// RFC 3339 text of an instant shown at a fixed UTC offset.
 pub fn format_instant(instant: i64, offset: i32) -> String {
-    let local = instant + i64::from(offset);
+    // An offset with seconds (local mean time before about 1924, e.g. +07:07:12) is
+    // written to the minute, and the clock with the same offset, so that the text
+    // names exactly the instant.
+    let offset = offset - offset % 60;
+    let local = instant.saturating_add(i64::from(offset));
     let days = local.div_euclid(SECONDS_PER_DAY);
     let secs = local.rem_euclid(SECONDS_PER_DAY) as u32;
     let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
@@ -201,6 +205,25 @@ pub fn parse_datetime(text: &str) -> Option<(i64, Option<i32>)> {
     Some((i64::from(days) * SECONDS_PER_DAY + i64::from(secs), offset))
 }
 
+/// The first and the last instant pol handles: 0001-01-01T00:00:00Z and
+/// 9999-12-31T23:59:59Z (the range of the zone database and of four-digit years).
+pub const MIN_INSTANT: i64 = -62_135_596_800;
+pub const MAX_INSTANT: i64 = 253_402_300_799;
+
+/// The instant of a date-time text (`parse_datetime`): its own offset, or else the
+/// wall-clock time in `zone`. `None` when the text does not read, or names an instant
+/// outside `MIN_INSTANT..=MAX_INSTANT` (`9999-12-31T23:59:59-05:00` is in year 10000).
+pub fn read_instant(text: &str, zone: &Zone) -> Option<i64> {
+    let (local, off) = parse_datetime(text)?;
+    let instant = match off {
+        Some(o) => local - i64::from(o),
+        None => zone.instant_of_local(local),
+    };
+    (MIN_INSTANT..=MAX_INSTANT)
+        .contains(&instant)
+        .then_some(instant)
+}
+
 /// A duration: `N UNIT` (`30 minutes`, `1 hour`; units `second`, `minute`,
 /// `hour`, `day`, `week`, singular or plural), or ISO 8601 `PnWnDTnHnMnS` with
 /// at least one part, in that order (`PT30M`, `P1DT2H`). Numbers have 1 to 9
@@ -317,6 +340,34 @@ impl Zone {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_offset_with_seconds_is_written_to_the_minute_and_names_the_same_instant() {
+        let jakarta = Zone::parse("Asia/Jakarta").unwrap();
+        let instant = read_instant("1900-01-02T00:00Z", &Zone::utc()).unwrap();
+        let off = jakarta.offset_at(instant);
+        assert_eq!(off, 7 * 3600 + 7 * 60 + 12, "local mean time of Batavia");
+        let shown = format_instant(instant, off);
+        assert_eq!(shown, "1900-01-02T07:07:00+07:07");
+        assert_eq!(read_instant(&shown, &jakarta), Some(instant));
+    }
+
+    #[test]
+    fn instants_outside_years_0001_to_9999_are_refused() {
+        let utc = Zone::utc();
+        assert_eq!(
+            read_instant("9999-12-31T23:59:59Z", &utc),
+            Some(MAX_INSTANT)
+        );
+        assert_eq!(read_instant("9999-12-31T23:59:59-23:59", &utc), None);
+        assert_eq!(
+            read_instant("0001-01-01T00:00:00Z", &utc),
+            Some(MIN_INSTANT)
+        );
+        assert_eq!(read_instant("0001-01-01T00:00:00+00:01", &utc), None);
+        let jakarta = Zone::parse("Asia/Jakarta").unwrap();
+        assert_eq!(read_instant("0001-01-01T00:00:00", &jakarta), None);
+    }
 
     #[test]
     fn civil_round_trip() {

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pol::time;
+use pol::time::{self, MAX_INSTANT, MIN_INSTANT};
 use std::sync::OnceLock;
 
 /// Zones the evaluation time is read in: UTC, a fixed offset, and named zones
@@ -26,8 +26,6 @@ fn zones() -> &'static [time::Zone] {
 }
 
 /// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z.
-const MIN_INSTANT: i64 = -62_135_596_800;
-const MAX_INSTANT: i64 = 253_402_300_799;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -77,29 +75,19 @@ fuzz_target!(|data: &[u8]| {
     // The `--at` reader: a date-time (with or without offset) or a date, in a zone.
     for zone in zones() {
         let instant = match time::parse_datetime(text) {
-            Some((local, Some(off))) => Some(local - i64::from(off)),
-            Some((local, None)) => Some(zone.instant_of_local(local)),
+            Some(_) => time::read_instant(text, &zone),
             None => time::parse_date(text)
-                .map(|d| zone.instant_of_local(i64::from(d) * time::SECONDS_PER_DAY)),
+                .map(|d| zone.instant_of_local(i64::from(d) * time::SECONDS_PER_DAY))
+                .filter(|i| (MIN_INSTANT..=MAX_INSTANT).contains(i)),
         };
-        // Past 9999-12-31T23:59:59Z the zone has no offset and the text no form: a
-        // known bug (fuzz/found/README.md); widen the range once it is fixed.
-        if let Some(instant) = instant.filter(|i| (MIN_INSTANT..=MAX_INSTANT).contains(i)) {
+        if let Some(instant) = instant {
+            assert!((MIN_INSTANT..=MAX_INSTANT).contains(&instant));
             let off = zone.offset_at(instant);
             assert!(off.abs() < 86_400);
             let local = zone.local_seconds(instant);
             let shown = time::format_instant(instant, off);
-            let back = time::parse_datetime(&shown).map(|(l, o)| l - i64::from(o.unwrap_or(0)));
-            // A local mean time offset (before about 1924) has seconds, which the
-            // `±HH:MM` form cannot show: the text then reads back only to the minute.
-            // A known bug (fuzz/found/README.md): drop the slack once it is fixed.
-            let slack = i64::from(off % 60);
-            assert_eq!(
-                back.map(|b| b - slack),
-                Some(instant),
-                "{text:?} in {} shown as {shown:?}",
-                zone.name
-            );
+            let back = time::read_instant(&shown, &time::Zone::utc());
+            assert_eq!(back, Some(instant), "{text:?} in {} shown as {shown:?}", zone.name);
             assert_eq!(local - i64::from(off), instant);
         }
     }

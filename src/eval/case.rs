@@ -198,17 +198,15 @@ fn value_of(
             let s = v
                 .as_str()
                 .ok_or_else(|| wrong("a date and time such as \"2025-04-29T10:30:00+07:00\""))?;
-            let (local, off) = crate::time::parse_datetime(s).ok_or_else(|| {
-                bad_text(
-                    "E0605",
-                    "a date and time such as \"2025-04-29T10:30:00+07:00\"",
-                    s,
-                )
-            })?;
-            Value::DateTime(match off {
-                Some(o) => local - i64::from(o),
-                None => policy.calendar.zone.instant_of_local(local),
-            })
+            Value::DateTime(
+                crate::time::read_instant(s, &policy.calendar.zone).ok_or_else(|| {
+                    bad_text(
+                        "E0605",
+                        "a date and time such as \"2025-04-29T10:30:00+07:00\", from year 0001 to 9999",
+                        s,
+                    )
+                })?,
+            )
         }
         Type::Time => {
             let s = v

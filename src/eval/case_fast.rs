@@ -175,11 +175,7 @@ fn value_of(policy: &Policy, ty: &Type, s: Scalar, is_set: bool) -> Option<Value
         }
         (Type::Date, Scalar::Text(t)) => Value::Date(crate::time::parse_date(&t)?),
         (Type::DateTime, Scalar::Text(t)) => {
-            let (local, off) = crate::time::parse_datetime(&t)?;
-            Value::DateTime(match off {
-                Some(o) => local - i64::from(o),
-                None => policy.calendar.zone.instant_of_local(local),
-            })
+            Value::DateTime(crate::time::read_instant(&t, &policy.calendar.zone)?)
         }
         (Type::Time, Scalar::Text(t)) => Value::Time(crate::time::parse_time(&t)?),
         (Type::Duration, Scalar::Text(t)) => Value::Duration(crate::time::parse_duration(&t)?),
