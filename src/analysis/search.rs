@@ -285,6 +285,10 @@ pub struct Search<'a> {
     pub total_nodes: usize,
     nodes: usize,
     branched: BTreeSet<usize>,
+    /// The all-unassigned point every search starts from; `dfs` leaves it
+    /// unassigned again on every return, so it is made once, not once per question
+    /// (a question on a policy with many facts would cost that many slots).
+    scratch: Point,
 }
 
 impl<'a> Search<'a> {
@@ -296,6 +300,7 @@ impl<'a> Search<'a> {
             total_nodes: 0,
             nodes: 0,
             branched: BTreeSet::new(),
+            scratch: Point::empty(policy),
         }
     }
 
@@ -337,8 +342,15 @@ impl<'a> Search<'a> {
     pub fn find(&mut self, q: &Q, vars: &BTreeSet<usize>) -> Found {
         self.nodes = 0;
         self.branched.clear();
-        let mut point = Point::empty(self.policy);
+        let mut point = std::mem::replace(
+            &mut self.scratch,
+            Point {
+                slots: Vec::new(),
+                at: None,
+            },
+        );
         let r = self.dfs(q, vars, &mut point);
+        self.scratch = point;
         self.total_nodes += self.nodes;
         match r {
             Step::Witness(p) => Found::Witness(p),
