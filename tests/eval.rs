@@ -429,3 +429,44 @@ example "e" { given { answered_at: 2025-05-02T16:00 } expect { due chase 2025-05
     let results = pol::testing::run_examples(&p);
     assert!(results[0].passed(), "{:?}", results[0].failures);
 }
+
+/// A calendar with no opening hours for ten years: the deadline is undecided and the
+/// Decision says why (W0102), never a guessed time.
+#[test]
+fn working_time_that_the_calendar_never_has_leaves_the_deadline_undecided() {
+    let mut closed = Vec::new();
+    let mut day = pol::time::parse_date("2025-05-05").unwrap(); // a Monday
+    for _ in 0..560 {
+        closed.push(pol::time::format_date(day));
+        day += 7;
+    }
+    let src = format!(
+        r#"
+policy p {{ title "P" }}
+calendar {{
+  zone "UTC"
+  open monday .. monday 08:00 .. 17:00
+  closed {}
+}}
+case {{ sent_at: datetime ask "Sent?" }}
+deadline reply "Reply"
+rule r quote "q" when sent_at < 2030-01-01T00:00Z then due reply within 1 working days after sent_at
+"#,
+        closed.join(", ")
+    );
+    let p = policy(&src);
+    let d = eval(&p, r#"{"sent_at": "2025-05-02T10:00Z"}"#, None);
+    assert_eq!(d.deadlines[0].due, None, "{:?}", d.deadlines);
+    assert!(
+        d.warnings
+            .iter()
+            .any(|w| w.code == "W0102" && w.message.contains("reply")),
+        "{:?}",
+        d.warnings
+    );
+    let hours = src.replace("1 working days", "2 working hours");
+    let p = policy(&hours);
+    let d2 = eval(&p, r#"{"sent_at": "2025-05-02T10:00Z"}"#, None);
+    assert_eq!(d2.deadlines[0].due, None);
+    assert_eq!(d.deadlines[0].status, d2.deadlines[0].status);
+}

@@ -5,11 +5,12 @@ use crate::time::SECONDS_PER_DAY;
 
 /// Most days searched for opening hours before giving up (a calendar with no
 /// opening hours at all, or years of closed dates).
-const MAX_DAYS: i64 = 3660;
+pub const MAX_DAYS: i64 = 3660;
 
 /// The instant `duration` of working time after `start`: only time inside the
-/// opening hours of working days that are not closed counts.
-pub fn add_working(cal: &Calendar, start: i64, duration: i64) -> i64 {
+/// opening hours of working days that are not closed counts. `None` when the
+/// calendar has not enough opening hours within `MAX_DAYS` days.
+pub fn add_working(cal: &Calendar, start: i64, duration: i64) -> Option<i64> {
     let mut remaining = duration.max(0);
     let mut local = cal.zone.local_seconds(start);
     for _ in 0..MAX_DAYS {
@@ -20,16 +21,17 @@ pub fn add_working(cal: &Calendar, start: i64, duration: i64) -> i64 {
             if from < close {
                 let available = close - from;
                 if remaining <= available {
-                    return cal
-                        .zone
-                        .instant_of_local(day * SECONDS_PER_DAY + from + remaining);
+                    return Some(
+                        cal.zone
+                            .instant_of_local(day * SECONDS_PER_DAY + from + remaining),
+                    );
                 }
                 remaining -= available;
             }
         }
         local = (day + 1) * SECONDS_PER_DAY;
     }
-    cal.zone.instant_of_local(local + remaining)
+    None
 }
 
 fn hours_of(cal: &Calendar, day: i64) -> Option<(i64, i64)> {
@@ -46,8 +48,9 @@ fn hours_of(cal: &Calendar, day: i64) -> Option<(i64, i64)> {
 
 /// `days` working days after `start`: the same time of day on the `days`-th
 /// next working day (within its opening hours). A start outside working time
-/// counts from the next opening.
-pub fn add_working_days(cal: &Calendar, start: i64, days: i64) -> i64 {
+/// counts from the next opening. `None` when the calendar has not enough working
+/// days within `MAX_DAYS` days.
+pub fn add_working_days(cal: &Calendar, start: i64, days: i64) -> Option<i64> {
     let local = cal.zone.local_seconds(start);
     let mut day = local.div_euclid(SECONDS_PER_DAY);
     let mut time = local.rem_euclid(SECONDS_PER_DAY);
@@ -66,7 +69,7 @@ pub fn add_working_days(cal: &Calendar, start: i64, days: i64) -> i64 {
         }
         guard += 1;
         if guard > MAX_DAYS {
-            return start;
+            return None;
         }
     }
     let mut left = days.max(0);
@@ -77,12 +80,14 @@ pub fn add_working_days(cal: &Calendar, start: i64, days: i64) -> i64 {
         }
         guard += 1;
         if guard > MAX_DAYS {
-            return start;
+            return None;
         }
     }
     let (open, close) = hours_of(cal, day).unwrap_or((0, SECONDS_PER_DAY));
-    cal.zone
-        .instant_of_local(day * SECONDS_PER_DAY + time.clamp(open, close))
+    Some(
+        cal.zone
+            .instant_of_local(day * SECONDS_PER_DAY + time.clamp(open, close)),
+    )
 }
 
 #[cfg(test)]
@@ -111,13 +116,13 @@ mod tests {
     fn working_hours_skip_nights_and_weekends() {
         let c = cal();
         // Friday 16:00 + 2 working hours = Monday 09:00.
-        let due = add_working(&c, at("2025-05-02T16:00+07:00"), 2 * 3600);
+        let due = add_working(&c, at("2025-05-02T16:00+07:00"), 2 * 3600).unwrap();
         assert_eq!(
             crate::time::format_instant(due, 7 * 3600),
             "2025-05-05T09:00:00+07:00"
         );
         // Saturday: counting starts Monday 08:00.
-        let due = add_working(&c, at("2025-05-03T10:00+07:00"), 3600);
+        let due = add_working(&c, at("2025-05-03T10:00+07:00"), 3600).unwrap();
         assert_eq!(
             crate::time::format_instant(due, 7 * 3600),
             "2025-05-05T09:00:00+07:00"
@@ -128,13 +133,13 @@ mod tests {
     fn working_days_keep_the_time_of_day() {
         let c = cal();
         // Thursday 10:00 + 2 working days = Monday 10:00.
-        let due = add_working_days(&c, at("2025-05-01T10:00+07:00"), 2);
+        let due = add_working_days(&c, at("2025-05-01T10:00+07:00"), 2).unwrap();
         assert_eq!(
             crate::time::format_instant(due, 7 * 3600),
             "2025-05-05T10:00:00+07:00"
         );
         // Saturday counts from Monday 08:00.
-        let due = add_working_days(&c, at("2025-05-03T10:00+07:00"), 1);
+        let due = add_working_days(&c, at("2025-05-03T10:00+07:00"), 1).unwrap();
         assert_eq!(
             crate::time::format_instant(due, 7 * 3600),
             "2025-05-06T08:00:00+07:00"
@@ -145,10 +150,22 @@ mod tests {
     fn closed_days_do_not_count() {
         let mut c = cal();
         c.closed = vec![crate::time::parse_date("2025-05-05").unwrap_or(0)];
-        let due = add_working(&c, at("2025-05-02T16:00+07:00"), 2 * 3600);
+        let due = add_working(&c, at("2025-05-02T16:00+07:00"), 2 * 3600).unwrap();
         assert_eq!(
             crate::time::format_instant(due, 7 * 3600),
             "2025-05-06T09:00:00+07:00"
         );
+    }
+
+    #[test]
+    fn a_calendar_without_opening_hours_gives_no_deadline() {
+        let c = Calendar {
+            zone: Zone::utc(),
+            declared: true,
+            ..Calendar::default()
+        };
+        let start = at("2025-05-02T16:00Z");
+        assert_eq!(add_working(&c, start, 3600), None);
+        assert_eq!(add_working_days(&c, start, 1), None);
     }
 }

@@ -280,15 +280,26 @@ pub(crate) fn decide(
                     let a = env.eval(after);
                     let v = match (d, a) {
                         (V::Known(Value::Duration(d)), V::Known(Value::DateTime(t))) => {
-                            V::Known(Value::DateTime(match working {
-                                Working::No => t.saturating_add(d),
+                            let due = match working {
+                                Working::No => Some(t.saturating_add(d)),
                                 Working::Hours => {
                                     super::calendar::add_working(&policy.calendar, t, d)
                                 }
                                 Working::Days => {
                                     super::calendar::add_working_days(&policy.calendar, t, d)
                                 }
-                            }))
+                            };
+                            match due {
+                                Some(due) => V::Known(Value::DateTime(due)),
+                                None => {
+                                    env.runtime_error(format!(
+                                        "cannot count working time for deadline `{}`: the calendar has no opening hours for it within {} days",
+                                        policy.deadlines.get(*deadline as usize).map_or("?", |x| x.name.as_str()),
+                                        super::calendar::MAX_DAYS
+                                    ));
+                                    V::Unknown(Deps::default())
+                                }
+                            }
                         }
                         (V::Unknown(mut x), V::Unknown(y)) => {
                             x.union(&y);
