@@ -2,17 +2,22 @@
 
 use std::path::PathBuf;
 
+/// The `.pol` files of a folder, sorted.
+fn pol_files(dir: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "pol"))
+        .collect();
+    files.sort();
+    files
+}
+
 fn policy_sources() -> Vec<(String, String)> {
     let mut out = Vec::new();
     for dir in ["policies", "tests/fixtures"] {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-            .unwrap()
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == "pol"))
-            .collect();
-        files.sort();
-        for f in files {
+        for f in pol_files(dir) {
             out.push((
                 f.display().to_string(),
                 std::fs::read_to_string(&f).unwrap(),
@@ -465,13 +470,7 @@ fn every_literal_at_its_boundary_values() {
     on_small_stack(|| {
         let mut tally = Tally::default();
         let mut kinds_seen = std::collections::BTreeMap::<String, usize>::new();
-        let mut files: Vec<PathBuf> = std::fs::read_dir("policies")
-            .unwrap()
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == "pol"))
-            .collect();
-        files.sort();
+        let files = pol_files("policies");
         assert!(files.len() >= 5, "the shipped policies are missing");
         for file in &files {
             let name = file.display().to_string();
