@@ -9,6 +9,10 @@ use codespan_reporting::term::{self, termcolor};
 mod window;
 
 /// Renders diagnostics as text against the source, with underlined spans.
+/// Most diagnostics shown for one file; the rest are counted in a closing line (a
+/// file with thousands of errors is usually not a policy at all).
+pub const MAX_SHOWN: usize = 200;
+
 pub fn human(diags: &[Diagnostic], file: &str, source: &str, color: bool) -> String {
     let files = SimpleFile::new(file, source);
     let mut buf = if color {
@@ -22,7 +26,7 @@ pub fn human(diags: &[Diagnostic], file: &str, source: &str, color: bool) -> Str
         .split('\n')
         .any(|line| line.len() > window::MAX_LINE)
         .then(|| window::line_starts(source));
-    for d in diags {
+    for d in diags.iter().take(MAX_SHOWN) {
         let sev = match d.severity {
             Severity::Error => cs::Severity::Error,
             Severity::Warning => cs::Severity::Warning,
@@ -70,7 +74,13 @@ pub fn human(diags: &[Diagnostic], file: &str, source: &str, color: bool) -> Str
             buf_fallback(&mut buf, d);
         }
     }
-    String::from_utf8_lossy(buf.as_slice()).into_owned()
+    let mut out = String::from_utf8_lossy(buf.as_slice()).into_owned();
+    if let Some(more) = diags.len().checked_sub(MAX_SHOWN).filter(|n| *n > 0) {
+        out.push_str(&format!(
+            "… and {more} more in {file} (`pol check --format json` lists them all)\n"
+        ));
+    }
+    out
 }
 
 fn buf_fallback(buf: &mut termcolor::Buffer, d: &Diagnostic) {
@@ -97,4 +107,27 @@ pub fn json(diags: &[Diagnostic], file: &str, source: &str) -> Vec<DiagnosticEnt
         .iter()
         .map(|d| DiagnosticEntry::new(d, file, source))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_with_very_many_diagnostics_shows_the_first_ones_and_counts_the_rest() {
+        let source = "x\n".repeat(500);
+        let diags: Vec<Diagnostic> = (0..500)
+            .map(|i| {
+                Diagnostic::error("E0101", format!("problem {i}"))
+                    .primary(crate::span::Span::new(2 * i, 2 * i + 1), "here")
+            })
+            .collect();
+        let out = human(&diags, "many.pol", &source, false);
+        assert_eq!(out.matches("error[E0101]").count(), MAX_SHOWN);
+        assert!(out.contains("problem 199") && !out.contains("problem 200"));
+        assert!(out
+            .ends_with("… and 300 more in many.pol (`pol check --format json` lists them all)\n"));
+        let few = human(&diags[..3], "many.pol", &source, false);
+        assert!(!few.contains("more in"));
+    }
 }
