@@ -10,12 +10,16 @@
 use std::fmt::Display;
 use std::io::{self, Write};
 
-/// Standard output: the results.
-pub(super) fn out(text: impl Display, status: i32) {
-    let mut o = io::stdout().lock();
-    if let Err(e) = write!(o, "{text}").and_then(|()| o.flush()) {
+/// Writes and flushes `text`; a failed write ends pol (see [`stop`]).
+fn write_or_stop(mut to: impl Write, text: impl Display, status: i32) {
+    if let Err(e) = write!(to, "{text}").and_then(|()| to.flush()) {
         stop(&e, status);
     }
+}
+
+/// Standard output: the results.
+pub(super) fn out(text: impl Display, status: i32) {
+    write_or_stop(io::stdout().lock(), text, status);
 }
 
 /// Standard output, with a newline.
@@ -25,10 +29,7 @@ pub(super) fn outln(text: impl Display, status: i32) {
 
 /// Standard error: diagnostics and messages for people.
 pub(super) fn err(text: impl Display, status: i32) {
-    let mut e = io::stderr().lock();
-    if let Err(x) = write!(e, "{text}").and_then(|()| e.flush()) {
-        stop(&x, status);
-    }
+    write_or_stop(io::stderr().lock(), text, status);
 }
 
 /// Standard error, with a newline.
