@@ -304,6 +304,53 @@ fn ask_on_two_shipped_policies_with_piped_answers() {
     }
 }
 
+/// A tmux server of the test's own (`-L`): tests that run at the same time never
+/// share a server, so one test ending its last session cannot take another's down.
+struct Terminal {
+    socket: String,
+}
+
+impl Terminal {
+    fn new(name: &str) -> Terminal {
+        Terminal {
+            socket: format!("{name}-sock"),
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux is needed for the terminal test (.ci/run installs it)");
+        if args.first() == Some(&"new-session") {
+            assert!(
+                out.status.success(),
+                "tmux could not start the session: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        out
+    }
+
+    fn screen(&self, session: &str, history: bool) -> String {
+        let mut args = vec!["capture-pane", "-p", "-t", session];
+        if history {
+            args.extend(["-S", "-2000"]);
+        }
+        String::from_utf8_lossy(&self.run(&args).stdout).into_owned()
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
 /// Drives `pol ask` in a real terminal (tmux) as an agent would: type to filter a pick list, Enter, type a number.
 #[test]
 fn ask_in_a_terminal() {
@@ -316,15 +363,9 @@ fn ask_in_a_terminal() {
         "{bin} ask tests/fixtures/sketch.pol --at 2025-05-01T10:00+07:00 --save-case {}; sleep 30",
         case.display()
     );
-    let tmux = |args: &[&str]| {
-        Command::new("tmux")
-            .args(args)
-            .output()
-            .expect("tmux is needed for the terminal test (.ci/run installs it)")
-    };
-    let screen = || {
-        String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", &session]).stdout).into_owned()
-    };
+    let term = Terminal::new(&session);
+    let tmux = |args: &[&str]| term.run(args);
+    let screen = || term.screen(&session, false);
     let wait_for = |text: &str| {
         for _ in 0..300 {
             if screen().contains(text) {
@@ -442,19 +483,10 @@ fn ask_in_a_terminal_on_shipped_policies() {
     {
         let session = format!("pol-ask-shipped-{}-{k}", std::process::id());
         let bin = env!("CARGO_BIN_EXE_pol");
-        let cmd = format!("{bin} ask {policy} --at 2025-05-02T10:00+07:00; sleep 90");
-        let tmux = |args: &[&str]| {
-            Command::new("tmux")
-                .args(args)
-                .output()
-                .expect("tmux is needed for the terminal test (.ci/run installs it)")
-        };
-        let screen = || {
-            String::from_utf8_lossy(
-                &tmux(&["capture-pane", "-p", "-t", &session, "-S", "-2000"]).stdout,
-            )
-            .into_owned()
-        };
+        let cmd = format!("{bin} ask {policy} --at 2025-05-02T10:00+07:00; sleep 200");
+        let term = Terminal::new(&session);
+        let tmux = |args: &[&str]| term.run(args);
+        let screen = || term.screen(&session, true);
         tmux(&[
             "new-session",
             "-d",
@@ -467,7 +499,9 @@ fn ask_in_a_terminal_on_shipped_policies() {
             &cmd,
         ]);
         let mut done = false;
-        for _ in 0..600 {
+        // A slow, shared machine may take a while; the session itself sleeps 90 s after `ask` ends.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+        while std::time::Instant::now() < deadline {
             let s = screen();
             if s.contains("(complete: nothing more to ask)") {
                 done = true;
