@@ -10,6 +10,9 @@
 // Declarations are registered inside `if`s with side effects; a match guard would hide them.
 #![allow(clippy::collapsible_match)]
 
+// The parser pest derives without its `std` feature names `::alloc`.
+extern crate alloc;
+
 pub mod analysis;
 pub mod builtins;
 pub mod check;
