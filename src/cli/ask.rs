@@ -305,11 +305,11 @@ fn parse_answer(policy: &Policy, fact: &FactDef, input: &str) -> Result<Answer, 
         _ => {}
     }
     let value = json_of(policy, &fact.ty, input)?;
-    let mut probe = serde_json::Map::new();
-    probe.insert(fact.name.clone(), value.clone());
-    crate::eval::decode_value(policy, &J::Object(probe))
-        .map_err(|e| format!("not accepted: {}", e.message))?;
-    Ok(Answer::Value(value))
+    // Read exactly as the fact's value in a case record.
+    match crate::eval::decode_fact(policy, fact, &value) {
+        Ok(_) => Ok(Answer::Value(value)),
+        Err(e) => Err(format!("not accepted: {}", e.message)),
+    }
 }
 
 fn json_of(policy: &Policy, ty: &Type, input: &str) -> Result<J, String> {

@@ -1,10 +1,9 @@
 //! Case → Decision. Facts live in slots; the interpreter never looks a name up.
 
 mod calendar;
-mod case;
-mod case_fast;
 mod combine;
 pub mod decision;
+mod decode;
 mod expr;
 mod fast;
 pub mod json_out;
@@ -16,7 +15,7 @@ pub mod status;
 mod value3;
 
 pub use crate::time::parse_duration;
-pub use case::{decode_case, decode_value, CaseError};
+pub use decode::{decode_case, decode_case_into, decode_fact, decode_value, CaseError};
 pub use expr::in_range;
 pub use render::json_value as value_json;
 
