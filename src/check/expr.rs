@@ -1,33 +1,13 @@
 //! Typing and resolving expressions.
 
 use super::error::CheckError;
-use super::ir::{Builtin, CExpr, RangeKind, Slot};
+use super::ir::{CExpr, RangeKind, Slot};
 use super::{Checker, ValueDecl};
 use crate::diagnostic::did_you_mean;
 use crate::syntax::ast::{ArithOp, CmpOp, Expr, ExprKind, Ident, InTarget};
 use crate::types::Type;
 use crate::value::Value;
 use std::sync::Arc;
-
-const BUILTINS: &[&str] = &[
-    "length",
-    "lower",
-    "upper",
-    "trim",
-    "contains",
-    "starts_with",
-    "ends_with",
-    "digits",
-    "edit_distance",
-    "abs",
-    "min",
-    "max",
-    "date_of",
-    "time_of",
-    "end_of_day",
-    "weekday",
-    "days_between",
-];
 
 impl Checker<'_> {
     /// Checks a condition: the expression must be yes/no.
@@ -509,8 +489,8 @@ impl Checker<'_> {
     }
 
     fn call(&mut self, e: &Expr, f: &Ident, args: &[Expr]) -> (CExpr, Type) {
-        let Some(builtin) = builtin_of(&f.name) else {
-            let suggestion = did_you_mean(&f.name, BUILTINS.iter().copied());
+        let Some(def) = crate::builtins::by_name(&f.name) else {
+            let suggestion = did_you_mean(&f.name, crate::builtins::TABLE.iter().map(|d| d.name));
             self.err(CheckError::UnknownFunction {
                 span: f.span,
                 name: f.name.clone(),
@@ -521,164 +501,36 @@ impl Checker<'_> {
             }
             return (CExpr::Const(Value::Bool(false)), Type::Error);
         };
-        let typed: Vec<(CExpr, Type, crate::span::Span)> = args
-            .iter()
-            .map(|a| {
-                let (c, t) = self.expr(a, None);
-                (c, t, a.span)
-            })
-            .collect();
-        use Builtin as B;
-        let (arity, arity_text): (usize, &'static str) = match builtin {
-            B::Contains
-            | B::StartsWith
-            | B::EndsWith
-            | B::EditDistance
-            | B::Min
-            | B::Max
-            | B::DaysBetween => (2, "two values"),
-            _ => (1, "one value"),
-        };
-        if typed.len() != arity {
+        let mut exprs = Vec::with_capacity(args.len());
+        let mut types = Vec::with_capacity(args.len());
+        for a in args {
+            let (c, t) = self.expr(a, None);
+            exprs.push(c);
+            types.push(t);
+        }
+        if exprs.len() != def.arity {
             self.err(CheckError::Arity {
                 span: e.span,
                 func: f.name.clone(),
-                expected: arity_text,
-                found: typed.len(),
+                expected: if def.arity == 1 {
+                    "one value"
+                } else {
+                    "two values"
+                },
+                found: exprs.len(),
             });
             return (CExpr::Const(Value::Bool(false)), Type::Error);
         }
-        let ty = |i: usize| typed.get(i).map(|x| x.1.clone()).unwrap_or(Type::Error);
-        let sp = |i: usize| typed.get(i).map(|x| x.2).unwrap_or(e.span);
-        let need = |me: &mut Self, i: usize, ok: bool, expected: &'static str| {
-            if !ok && !ty(i).is_error() {
-                me.err(CheckError::ArgType {
-                    span: sp(i),
-                    func: f.name.clone(),
-                    expected,
-                    found: ty(i),
-                });
-            }
-        };
-        let result = match builtin {
-            B::Length => {
-                need(
-                    self,
-                    0,
-                    matches!(ty(0), Type::Text | Type::List(_)),
-                    "a text or a list",
-                );
-                Type::Int
-            }
-            B::Lower | B::Upper | B::Trim | B::Digits => {
-                need(self, 0, ty(0) == Type::Text, "a text");
-                Type::Text
-            }
-            B::Contains => {
-                match ty(0) {
-                    Type::List(elem) => need(
-                        self,
-                        1,
-                        elem.unify(&ty(1)).is_some(),
-                        "a value of the list's kind",
-                    ),
-                    _ => {
-                        need(self, 0, ty(0) == Type::Text, "a text or a list");
-                        need(self, 1, ty(1) == Type::Text, "a text");
-                    }
-                }
-                Type::Bool
-            }
-            B::StartsWith | B::EndsWith => {
-                need(self, 0, ty(0) == Type::Text, "a text");
-                need(self, 1, ty(1) == Type::Text, "a text");
-                Type::Bool
-            }
-            B::EditDistance => {
-                need(self, 0, ty(0) == Type::Text, "a text");
-                need(self, 1, ty(1) == Type::Text, "a text");
-                Type::Int
-            }
-            B::Abs => {
-                need(
-                    self,
-                    0,
-                    ty(0).is_number() || ty(0) == Type::Duration,
-                    "a number or a duration",
-                );
-                ty(0)
-            }
-            B::Min | B::Max => {
-                let t = ty(0).unify(&ty(1));
-                need(self, 1, t.is_some(), "two values of the same kind");
-                let t = t.unwrap_or(Type::Error);
-                need(
-                    self,
-                    0,
-                    t.is_ordered(),
-                    "numbers, dates, times or durations",
-                );
-                t
-            }
-            B::DateOf | B::TimeOf => {
-                need(self, 0, ty(0) == Type::DateTime, "a date and time");
-                if builtin == B::DateOf {
-                    Type::Date
-                } else {
-                    Type::Time
-                }
-            }
-            B::EndOfDay => {
-                need(
-                    self,
-                    0,
-                    matches!(ty(0), Type::DateTime | Type::Date),
-                    "a date or a date and time",
-                );
-                Type::DateTime
-            }
-            B::Weekday => {
-                need(
-                    self,
-                    0,
-                    matches!(ty(0), Type::DateTime | Type::Date),
-                    "a date or a date and time",
-                );
-                Type::Int
-            }
-            B::DaysBetween => {
-                need(self, 0, ty(0) == Type::Date, "a date");
-                need(self, 1, ty(1) == Type::Date, "a date");
-                Type::Int
-            }
-        };
-        (
-            CExpr::Call(builtin, typed.into_iter().map(|x| x.0).collect()),
-            result,
-        )
+        let mut check = crate::builtins::Args::new(&types);
+        let result = (def.typing)(&mut check);
+        for (i, expected) in check.problems {
+            self.err(CheckError::ArgType {
+                span: args.get(i).map_or(e.span, |a| a.span),
+                func: f.name.clone(),
+                expected,
+                found: types.get(i).cloned().unwrap_or(Type::Error),
+            });
+        }
+        (CExpr::Call(def.builtin, exprs), result)
     }
-}
-
-fn builtin_of(name: &str) -> Option<Builtin> {
-    use Builtin as B;
-    Some(match name {
-        "length" => B::Length,
-        "lower" => B::Lower,
-        "upper" => B::Upper,
-        "trim" => B::Trim,
-        "contains" => B::Contains,
-        "starts_with" => B::StartsWith,
-        "ends_with" => B::EndsWith,
-        "digits" => B::Digits,
-        "edit_distance" => B::EditDistance,
-        "abs" => B::Abs,
-        "min" => B::Min,
-        "max" => B::Max,
-        "date_of" => B::DateOf,
-        "time_of" => B::TimeOf,
-        "end_of_day" => B::EndOfDay,
-        "weekday" => B::Weekday,
-        "days_between" => B::DaysBetween,
-        _ => return None,
-    })
 }

@@ -5,7 +5,6 @@ mod combine;
 pub mod decision;
 mod decode;
 mod expr;
-mod fast;
 pub mod json_out;
 mod materialize;
 mod outputs;
@@ -149,16 +148,28 @@ pub(crate) fn fire(env: &mut Env, reuse: Option<(&Fired, &Deps)>) -> Fired {
         (Some(_), Some(V::Known(_))) => false,
         _ => true,
     };
+    // Runtime errors, reported once every value is computed.
+    let mut errors = Vec::new();
     for (i, l) in policy.lets.iter().enumerate() {
         let earlier = reuse.and_then(|(f, _)| f.lets.get(i));
         let v = match earlier {
             Some(v) if !stale(Some(v)) => v.clone(),
-            _ => env.eval_condition(&l.expr),
+            _ => {
+                let mut run = expr::Interp::new(env);
+                let v = run.eval(&l.expr);
+                let met = run.into_errors();
+                if !met.is_empty() {
+                    errors.extend(met);
+                }
+                v
+            }
         };
         env.lets.push(v);
     }
     let window = validity_window(policy, env.at, env);
     let mut fires = Vec::with_capacity(policy.rules.len());
+    // One evaluator for every rule condition: the derived facts are settled.
+    let mut run = expr::Interp::new(env);
     for (i, r) in policy.rules.iter().enumerate() {
         let earlier = reuse.and_then(|(f, _)| f.fires.get(i));
         let v = match earlier {
@@ -166,19 +177,24 @@ pub(crate) fn fire(env: &mut Env, reuse: Option<(&Fired, &Deps)>) -> Fired {
             _ => {
                 let w = rule_window(r, env.at, env);
                 let open = window.is_true() && w.is_true();
-                let cond = |env: &mut Env| match &r.cond {
-                    Some(c) => env.eval_condition(c),
+                let mut cond = || match &r.cond {
+                    Some(c) => run.eval(c),
                     None => V::TRUE,
                 };
                 if open {
-                    cond(env)
+                    cond()
                 } else {
-                    and(and(window.clone(), || w), || cond(env))
+                    and(and(window.clone(), || w), cond)
                 }
             }
         };
         fires.push(v);
     }
+    let met = run.into_errors();
+    if !met.is_empty() {
+        errors.extend(met);
+    }
+    env.report(errors);
     // The derived facts stay in `env` for the effects; `lets` is filled by the
     // caller when the refinement needs them.
     Fired {

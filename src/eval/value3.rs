@@ -6,12 +6,19 @@ use crate::value::Value;
 ///
 /// The first 64 slots live inline, so a policy with fewer than 64 facts never
 /// allocates for its dependency sets (they are built for every unknown value).
+/// Slots 64 and up are spilled behind one pointer, which keeps the set two words
+/// wide and [`V`] three.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Deps {
     first: u64,
-    /// Slots 64 and up: word `w` holds slots `64 * (w + 1)` ..
-    rest: Vec<u64>,
+    /// Slots 64 and up, `None` while there are none. Its last word is never zero,
+    /// so two equal sets are equal field by field.
+    rest: Option<Box<Spill>>,
 }
+
+/// Word `w` holds slots `64 * (w + 1)` ..
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Spill(Vec<u64>);
 
 impl Deps {
     pub fn one(i: usize) -> Deps {
@@ -26,21 +33,40 @@ impl Deps {
             self.first |= 1 << i;
             return;
         }
-        if self.rest.len() < w {
-            self.rest.resize(w, 0);
+        let rest = &mut self.rest.get_or_insert_with(Box::default).0;
+        if rest.len() < w {
+            rest.resize(w, 0);
         }
-        if let Some(word) = self.rest.get_mut(w - 1) {
+        if let Some(word) = rest.get_mut(w - 1) {
             *word |= 1 << (i % 64);
         }
     }
 
     pub fn union(&mut self, other: &Deps) {
         self.first |= other.first;
-        if self.rest.len() < other.rest.len() {
-            self.rest.resize(other.rest.len(), 0);
+        let Some(theirs) = &other.rest else {
+            return;
+        };
+        let mine = &mut self.rest.get_or_insert_with(Box::default).0;
+        if mine.len() < theirs.0.len() {
+            mine.resize(theirs.0.len(), 0);
         }
-        for (a, b) in self.rest.iter_mut().zip(&other.rest) {
+        for (a, b) in mine.iter_mut().zip(&theirs.0) {
             *a |= *b;
+        }
+    }
+
+    /// Whether some slot is 64 or above (the set then owns memory).
+    #[inline]
+    pub fn spilled(&self) -> bool {
+        self.rest.is_some()
+    }
+
+    /// The spilled words (slots 64 and up).
+    fn rest(&self) -> &[u64] {
+        match &self.rest {
+            Some(r) => &r.0,
+            None => &[],
         }
     }
 
@@ -48,7 +74,7 @@ impl Deps {
         if w == 0 {
             self.first
         } else {
-            self.rest.get(w - 1).copied().unwrap_or(0)
+            self.rest().get(w - 1).copied().unwrap_or(0)
         }
     }
 
@@ -58,18 +84,23 @@ impl Deps {
 
     pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
         std::iter::once(self.first)
-            .chain(self.rest.iter().copied())
+            .chain(self.rest().iter().copied())
             .enumerate()
             .flat_map(|(w, bits)| Bits(bits).map(move |b| w * 64 + b))
     }
 
     /// Whether the two sets share a slot.
     pub fn intersects(&self, other: &Deps) -> bool {
-        self.first & other.first != 0 || self.rest.iter().zip(&other.rest).any(|(a, b)| a & b != 0)
+        self.first & other.first != 0
+            || self
+                .rest()
+                .iter()
+                .zip(other.rest())
+                .any(|(a, b)| a & b != 0)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.first == 0 && self.rest.iter().all(|w| *w == 0)
+        self.first == 0 && self.rest().iter().all(|w| *w == 0)
     }
 }
 
