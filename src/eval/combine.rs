@@ -29,7 +29,7 @@ static NOT_EFFECTIVE: V = V::FALSE;
 
 impl Contrib {
     /// Whether the rule is effective: true, or unknown with what it waits on.
-    pub fn eff<'a>(self, effective: &'a [V]) -> &'a V {
+    pub fn eff(self, effective: &[V]) -> &V {
         effective.get(self.rule as usize).unwrap_or(&NOT_EFFECTIVE)
     }
 }
