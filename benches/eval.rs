@@ -10,14 +10,20 @@ use std::hint::black_box;
 fn evaluate(c: &mut Criterion) {
     let mut g = c.benchmark_group("evaluate");
     for (name, source) in common::shipped_policies() {
-        let policy = common::compile(&source, &name);
+        let engine = pol::Engine::new(common::compile(&source, &name));
+        let policy = engine.policy();
+        let mut evaluator = engine.evaluator();
         let at = policy.parse_at(common::AT);
         for (case_name, json) in common::shipped_cases(&name) {
-            let Ok(case) = pol::decode_case(&policy, &json) else {
+            let Ok(case) = pol::decode_case(policy, &json) else {
                 continue;
             };
             g.bench_function(BenchmarkId::new(&name, &case_name), |b| {
-                b.iter(|| pol::evaluate(black_box(&policy), black_box(&case), at))
+                let mut out = Vec::with_capacity(16 * 1024);
+                b.iter(|| {
+                    out.clear();
+                    evaluator.evaluate_into(black_box(&case), at, &mut out)
+                })
             });
         }
     }
@@ -29,13 +35,15 @@ fn end_to_end(c: &mut Criterion) {
     let Some((policy, at)) = common::shipped_policy(name) else {
         return;
     };
+    let engine = pol::Engine::new(policy.clone());
+    let mut evaluator = engine.evaluator();
     let mut g = c.benchmark_group("end_to_end");
     for (case_name, json) in common::shipped_cases(name) {
         // The three stages, then the whole path as `pol eval --batch` runs it.
         g.bench_function(BenchmarkId::new("decode", &case_name), |b| {
             b.iter(|| pol::decode_case(black_box(&policy), black_box(&json)))
         });
-        let Ok(decision) = policy.evaluate_json(&json, at) else {
+        let Ok(decision) = engine.evaluate_json(&json, at) else {
             continue;
         };
         g.bench_function(BenchmarkId::new("serialize_compact", &case_name), |b| {
@@ -48,7 +56,7 @@ fn end_to_end(c: &mut Criterion) {
             let mut out = Vec::with_capacity(16 * 1024);
             b.iter(|| {
                 out.clear();
-                batch::evaluate_line(&policy, at, black_box(json.as_bytes()), 1, &mut out)
+                batch::evaluate_line(&mut evaluator, at, black_box(json.as_bytes()), 1, &mut out)
             })
         });
     }
@@ -66,6 +74,8 @@ fn complete(c: &mut Criterion) {
     if cases.is_empty() {
         return;
     }
+    let engine = pol::Engine::new(policy.clone());
+    let mut evaluator = engine.evaluator();
     let mut g = c.benchmark_group("complete");
     g.throughput(Throughput::Elements(cases.len() as u64));
     g.bench_function("serde_floor", |b| {
@@ -88,7 +98,7 @@ fn complete(c: &mut Criterion) {
         b.iter(|| {
             for text in &cases {
                 out.clear();
-                batch::evaluate_line(&policy, at, black_box(text.as_bytes()), 1, &mut out);
+                batch::evaluate_line(&mut evaluator, at, black_box(text.as_bytes()), 1, &mut out);
             }
         })
     });
@@ -105,6 +115,7 @@ fn batch_throughput(c: &mut Criterion) {
         .map(|(_, json)| json)
         .collect();
     let complete = common::complete_cases();
+    let engine = pol::Engine::new(policy);
     let lines = 20_000usize;
     let mut g = c.benchmark_group("batch");
     g.throughput(Throughput::Elements(lines as u64));
@@ -132,7 +143,7 @@ fn batch_throughput(c: &mut Criterion) {
             g.bench_function(BenchmarkId::new(label, threads), |b| {
                 b.iter(|| {
                     let mut sink = std::io::sink();
-                    batch::run(&policy, at, input.as_bytes(), &mut sink, &opts, None)
+                    batch::run(&engine, at, input.as_bytes(), &mut sink, &opts, None)
                 })
             });
         }

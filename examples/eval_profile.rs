@@ -49,12 +49,14 @@ fn main() {
         }
     }
     let at = policy.parse_at("2025-05-02T10:00+07:00");
+    let engine = pol::Engine::new(policy);
+    let mut evaluator = engine.evaluator();
     let mut out = Vec::with_capacity(1 << 16);
     let (mut bytes, mut failed) = (0usize, 0usize);
     for _ in 0..rounds {
         for c in &cases {
             out.clear();
-            if !pol::cli::batch::evaluate_line(&policy, at, c.as_bytes(), 1, &mut out) {
+            if !pol::cli::batch::evaluate_line(&mut evaluator, at, c.as_bytes(), 1, &mut out) {
                 failed += 1;
             }
             bytes += out.len();

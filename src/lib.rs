@@ -1,7 +1,7 @@
 //! `pol`: a policy language for call-center Standard Operating Procedures.
 //!
 //! ```text
-//! source ─► syntax::parse ─► AST ─► check::check ─► Policy ─► eval (case JSON) ─► Decision
+//! source ─► syntax::parse ─► AST ─► check::check ─► Policy ─► Engine (case JSON) ─► Decision
 //! ```
 #![cfg_attr(
     not(test),
@@ -33,7 +33,7 @@ pub mod value;
 pub use check::ir::Policy;
 pub use diagnostic::{Diagnostic, Severity};
 pub use eval::decision::Decision;
-pub use eval::{decode_case, evaluate, Case, CaseError};
+pub use eval::{decode_case, Case, CaseError, Engine, Evaluator};
 
 /// A policy that passed the checker, with the warnings found on the way.
 #[derive(Debug, Clone)]
@@ -92,26 +92,6 @@ pub fn compile_at(
 }
 
 impl Policy {
-    /// Decodes a case record (JSON text) and evaluates it at `at` (seconds since the epoch).
-    pub fn evaluate_json(&self, case_json: &str, at: Option<i64>) -> Result<Decision, CaseError> {
-        let case = decode_case(self, case_json)?;
-        Ok(evaluate(self, &case, at))
-    }
-
-    /// Decodes a case record and appends its Decision, as compact JSON, to `out`:
-    /// the same text as `serde_json::to_writer(&policy.evaluate_json(..)?)`, made
-    /// without building a [`Decision`]. On error nothing is appended.
-    pub fn evaluate_json_into(
-        &self,
-        case_json: &str,
-        at: Option<i64>,
-        out: &mut Vec<u8>,
-    ) -> Result<(), CaseError> {
-        let case = decode_case(self, case_json)?;
-        eval::evaluate_to_json(self, &case, at, out);
-        Ok(())
-    }
-
     /// Reads an evaluation time: RFC 3339, a date-time without offset (in the
     /// policy's calendar zone), or a date (its start).
     pub fn parse_at(&self, text: &str) -> Option<i64> {

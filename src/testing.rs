@@ -5,7 +5,7 @@ use crate::eval::decision::{
     Because, Decision, FieldStatus, OutcomeStatus, QuestionStatus, ScriptStatus, UndecidedReason,
     Verdict as Out,
 };
-use crate::eval::{evaluate, Case, FactValue};
+use crate::eval::{Case, Engine, FactValue};
 use crate::syntax::ast::Verdict;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,11 +28,20 @@ pub struct Failure {
     pub message: String,
 }
 
-pub fn run_examples(policy: &Policy) -> Vec<ExampleResult> {
-    policy
+pub fn run_examples(engine: &Engine) -> Vec<ExampleResult> {
+    let mut evaluator = engine.evaluator();
+    engine
+        .policy()
         .examples
         .iter()
-        .map(|ex| run_example(policy, ex))
+        .map(|ex| {
+            let policy = engine.policy();
+            let d = evaluator.evaluate(
+                &example_case(policy, ex),
+                ex.at.or_else(|| default_at(policy)),
+            );
+            run_example(policy, ex, &d)
+        })
         .collect()
 }
 
@@ -73,15 +82,10 @@ fn reasons(b: &[Because]) -> String {
     format!(" because of {}", list.join(", "))
 }
 
-fn run_example(policy: &Policy, ex: &ExampleDef) -> ExampleResult {
-    let d = evaluate(
-        policy,
-        &example_case(policy, ex),
-        ex.at.or_else(|| default_at(policy)),
-    );
+fn run_example(policy: &Policy, ex: &ExampleDef, d: &Decision) -> ExampleResult {
     let mut failures = Vec::new();
     for e in &ex.expect {
-        if let Some(message) = check_expectation(policy, &d, &e.kind) {
+        if let Some(message) = check_expectation(policy, d, &e.kind) {
             failures.push(Failure {
                 at: format!("{}:{}", policy.meta.file, e.line),
                 message,

@@ -68,6 +68,20 @@ pub fn format_time(secs: u32) -> String {
 
 /// RFC 3339 text of an instant shown at a fixed UTC offset.
 pub fn format_instant(instant: i64, offset: i32) -> String {
+    let mut s = String::with_capacity(25);
+    let _ = write_instant(&mut s, instant, offset);
+    s
+}
+
+/// Writes `YYYY-MM-DD` (what [`format_date`] gives) without allocating.
+pub fn write_date(w: &mut impl std::fmt::Write, days: i32) -> std::fmt::Result {
+    let (y, m, d) = civil_from_days(days);
+    write!(w, "{y:04}-{m:02}-{d:02}")
+}
+
+/// Writes the RFC 3339 text of an instant at a fixed UTC offset (what
+/// [`format_instant`] gives) without allocating.
+pub fn write_instant(w: &mut impl std::fmt::Write, instant: i64, offset: i32) -> std::fmt::Result {
     // An offset with seconds (local mean time before about 1924, e.g. +07:07:12) is
     // written to the minute, and the clock with the same offset, so that the text
     // names exactly the instant.
@@ -76,15 +90,15 @@ pub fn format_instant(instant: i64, offset: i32) -> String {
     let days = local.div_euclid(SECONDS_PER_DAY);
     let secs = local.rem_euclid(SECONDS_PER_DAY) as u32;
     let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
-    let date = format_date(days as i32);
-    let off = if offset == 0 {
-        "Z".to_string()
+    write_date(w, days as i32)?;
+    write!(w, "T{h:02}:{m:02}:{s:02}")?;
+    if offset == 0 {
+        w.write_char('Z')
     } else {
         let sign = if offset < 0 { '-' } else { '+' };
         let a = offset.unsigned_abs();
-        format!("{sign}{:02}:{:02}", a / 3600, a / 60 % 60)
-    };
-    format!("{date}T{h:02}:{m:02}:{s:02}{off}")
+        write!(w, "{sign}{:02}:{:02}", a / 3600, a / 60 % 60)
+    }
 }
 
 /// A duration as people write it in a policy: `30 minutes`, `2 days 3 hours`.

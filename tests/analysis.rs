@@ -178,7 +178,7 @@ fn reproduce(policy: &pol::Policy, f: &Finding) -> Decision {
             .any(|n| n.starts_with("counterexample")),
         "the counterexample is a field, not a note"
     );
-    policy
+    pol::Engine::new(policy.clone())
         .evaluate_json(&json, w.at)
         .unwrap_or_else(|e| panic!("the counterexample {json} is not a valid case: {e}"))
 }
@@ -279,10 +279,11 @@ fn counterexamples_show_the_problem() {
                 "A0008" => {
                     // The note shows a case the rule applies to: an example to add.
                     let w = f.witness.as_ref().unwrap();
-                    let d = policy.evaluate_json(&w.case_json(), w.at).unwrap();
+                    let engine = pol::Engine::new(policy.clone());
+                    let d = engine.evaluate_json(&w.case_json(), w.at).unwrap();
                     assert!(cites(&d, &names[0]));
                     assert!(policy.examples.iter().all(|ex| !cites(
-                        &pol::evaluate(policy, &pol::testing::example_case(policy, ex), ex.at),
+                        &engine.evaluate(&pol::testing::example_case(policy, ex), ex.at),
                         &names[0]
                     )));
                 }
@@ -309,6 +310,8 @@ fn dead_by_brute_force(policy: &pol::Policy, rule: &str) {
         .position(|f| f.name == "called_at")
         .unwrap();
     let zone = &policy.calendar.zone;
+    let engine = pol::Engine::new(policy.clone());
+    let mut evaluator = engine.evaluator();
     let mut checked = 0;
     for day in ["2024-12-31", "2025-01-01", "2025-06-30"] {
         let d = pol::time::parse_date(day).unwrap() as i64;
@@ -320,7 +323,7 @@ fn dead_by_brute_force(policy: &pol::Policy, rule: &str) {
                 case.slots[count] = pol::eval::FactValue::Known(pol::value::Value::Int(n));
                 case.slots[called] = pol::eval::FactValue::Known(pol::value::Value::DateTime(t));
                 let at = zone.instant_of_local(local + 59);
-                let dec = pol::evaluate(policy, &case, Some(at));
+                let dec = evaluator.evaluate(&case, Some(at));
                 assert!(
                     !cites(&dec, rule),
                     "{rule} applies at {day} minute {minute}, count {n}"
@@ -591,8 +594,7 @@ fn shipped_policies_are_analysed_quickly_and_every_witness_is_confirmed() {
         assert_eq!(stats.skipped, 0, "{}: questions given up", path.display());
         for f in findings.iter().filter(|f| f.witness.is_some()) {
             let w = f.witness.as_ref().unwrap();
-            compiled
-                .policy
+            pol::Engine::new(compiled.policy.clone())
                 .evaluate_json(&w.case_json(), w.at)
                 .expect("a counterexample is a valid case record");
         }
@@ -773,7 +775,7 @@ fn integer_conditions_agree_with_brute_force() {
             formula(&mut rng, 1, &int_atom)
         );
         let src = two_rules(header, &c1, &c2);
-        let policy = pol::compile(&src, "random.pol").unwrap().policy;
+        let policy = pol::Engine::new(pol::compile(&src, "random.pol").unwrap().policy);
         let mut truth = Truth {
             r1: false,
             r2: false,
@@ -816,7 +818,7 @@ fn time_conditions_agree_with_brute_force() {
         );
         let c2 = formula(&mut rng, 2, &time_atom);
         let src = two_rules(header, &c1, &c2);
-        let policy = pol::compile(&src, "random.pol").unwrap().policy;
+        let policy = pol::Engine::new(pol::compile(&src, "random.pol").unwrap().policy);
         let mut truth = Truth {
             r1: false,
             r2: false,
@@ -914,7 +916,7 @@ fn enum_set_and_text_conditions_agree_with_brute_force() {
         );
         let c2 = formula(&mut rng, 2, &finite_atom);
         let src = two_rules(header, &c1, &c2);
-        let policy = pol::compile(&src, "random.pol").unwrap().policy;
+        let policy = pol::Engine::new(pol::compile(&src, "random.pol").unwrap().policy);
         let mut truth = Truth {
             r1: false,
             r2: false,

@@ -66,16 +66,26 @@ impl Eval {
         assert_eq!(d["schema_version"], SCHEMA_VERSION, "{what}");
     }
 
-    /// Validates both writers' JSON for one evaluation, and that they agree.
-    fn both(&self, policy: &Policy, case: &pol::Case, at: Option<i64>, what: &str) {
-        let d: Decision = pol::evaluate(policy, case, at);
-        let serde = serde_json::to_value(&d).unwrap();
-        self.decision(&serde, what);
+    /// Validates the Decision JSON of one evaluation, and that the [`Decision`]
+    /// read back from it writes the same bytes again; returns that Decision.
+    fn both(
+        &self,
+        engine: &pol::Engine,
+        case: &pol::Case,
+        at: Option<i64>,
+        what: &str,
+    ) -> Decision {
         let mut out = Vec::new();
-        pol::eval::evaluate_to_json(policy, case, at, &mut out);
-        let direct: Value = serde_json::from_slice(&out).unwrap();
-        self.decision(&direct, what);
-        assert_eq!(serde, direct, "{what}: the two writers differ");
+        engine.evaluator().evaluate_into(case, at, &mut out);
+        let written: Value = serde_json::from_slice(&out).unwrap();
+        self.decision(&written, what);
+        let d: Decision = engine.evaluate(case, at);
+        assert_eq!(
+            serde_json::to_vec(&d).unwrap(),
+            out,
+            "{what}: the Decision does not read back to the same JSON"
+        );
+        d
     }
 }
 
@@ -120,6 +130,7 @@ fn every_shipped_case_gives_a_valid_decision() {
     let mut statuses = std::collections::BTreeSet::new();
     for path in pol_files("policies") {
         let policy = compile(&path).unwrap();
+        let engine = pol::Engine::new(policy.clone());
         let stem = path.file_stem().unwrap().to_str().unwrap();
         let mut cases: Vec<PathBuf> = std::fs::read_dir(format!("policies/cases/{stem}"))
             .unwrap()
@@ -139,8 +150,7 @@ fn every_shipped_case_gives_a_valid_decision() {
             for at in times(&policy) {
                 let case = pol::decode_case(&policy, text).unwrap();
                 let what = format!("{name} at {at:?}");
-                v.both(&policy, &case, at, &what);
-                let d = pol::evaluate(&policy, &case, at);
+                let d = v.both(&engine, &case, at, &what);
                 statuses.insert(d.validity.status.as_str());
                 n += 1;
             }
@@ -158,12 +168,13 @@ fn every_example_of_every_shipped_policy_gives_a_valid_decision() {
     let mut n = 0;
     for path in pol_files("policies") {
         let policy = compile(&path).unwrap();
+        let engine = pol::Engine::new(policy.clone());
         for ex in &policy.examples {
             let case = example_case(&policy, ex);
             let at = ex.at.or_else(|| default_at(&policy));
             let what = format!("{} example `{}`", path.display(), ex.name);
-            v.both(&policy, &case, at, &what);
-            v.both(&policy, &case, None, &format!("{what} without a time"));
+            v.both(&engine, &case, at, &what);
+            v.both(&engine, &case, None, &format!("{what} without a time"));
             n += 1;
         }
     }
@@ -186,24 +197,24 @@ fn conflicts_open_points_and_gaps_give_valid_decisions() {
         let Some(compiled) = checked.compiled else {
             continue;
         };
-        let policy = compiled.policy;
+        let engine = pol::Engine::new(compiled.policy);
+        let policy = engine.policy();
         let mut cases: Vec<(pol::Case, Vec<Option<i64>>)> = policy
             .examples
             .iter()
-            .map(|ex| (example_case(&policy, ex), times(&policy)))
+            .map(|ex| (example_case(policy, ex), times(policy)))
             .collect();
-        cases.push((pol::decode_case(&policy, "{}").unwrap(), times(&policy)));
+        cases.push((pol::decode_case(policy, "{}").unwrap(), times(policy)));
         for d in &checked.diagnostics {
             if let Some(c) = &d.counterexample {
-                let case = pol::decode_case(&policy, &c.case_json()).unwrap();
+                let case = pol::decode_case(policy, &c.case_json()).unwrap();
                 let at = c.at.as_ref().map(|a| policy.parse_at(a).unwrap());
                 cases.push((case, vec![at]));
             }
         }
         for (case, ats) in &cases {
             for at in ats {
-                v.both(&policy, case, *at, &name);
-                let d = pol::evaluate(&policy, case, *at);
+                let d = v.both(&engine, case, *at, &name);
                 reasons.extend(d.actions.iter().filter_map(|a| a.reason));
                 reasons.extend(d.outcome_details.iter().filter_map(|o| o.reason));
                 statuses.insert(d.validity.status);
@@ -250,8 +261,15 @@ fn batch_lines_are_decisions_or_error_records() {
         threads: 1,
         ..Default::default()
     };
-    let summary =
-        pol::cli::batch::run(&policy, at, input.as_slice(), &mut output, &opts, None).unwrap();
+    let summary = pol::cli::batch::run(
+        &pol::Engine::new(policy.clone()),
+        at,
+        input.as_slice(),
+        &mut output,
+        &opts,
+        None,
+    )
+    .unwrap();
     assert_eq!(summary.lines, good + bad.len() as u64);
     let (mut decisions, mut errors) = (0, 0);
     for (i, line) in output
@@ -360,7 +378,7 @@ fn check_output_is_valid_with_errors_warnings_and_counterexamples() {
 
 fn a_decision() -> Value {
     let policy = compile(Path::new("policies/inbound_offers.pol")).unwrap();
-    let d = policy.evaluate_json("{}", None).unwrap();
+    let d = pol::Engine::new(policy).evaluate_json("{}", None).unwrap();
     serde_json::to_value(d).unwrap()
 }
 

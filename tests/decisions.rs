@@ -15,8 +15,8 @@ fn shipped_case_records_give_these_decisions() {
         let stem = path.file_stem().unwrap().to_str().unwrap().to_string();
         let name = path.display().to_string();
         let src = std::fs::read_to_string(&path).unwrap();
-        let policy = pol::compile(&src, &name).unwrap().policy;
-        let at = policy.parse_at("2025-05-02T10:00:00+07:00");
+        let policy = pol::Engine::new(pol::compile(&src, &name).unwrap().policy);
+        let at = policy.policy().parse_at("2025-05-02T10:00:00+07:00");
         let mut cases: Vec<_> = std::fs::read_dir(format!("policies/cases/{stem}"))
             .unwrap()
             .flatten()

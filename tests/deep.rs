@@ -112,7 +112,7 @@ fn every_stage(source: String, cases: Vec<String>) -> Outcome {
         let _ = pol::render::json(&checked.diagnostics, "deep.pol", &source);
         let mut decisions = 0;
         if let Some(compiled) = &checked.compiled {
-            let policy = &compiled.policy;
+            let policy = &pol::Engine::new(compiled.policy.clone());
             for case in &cases {
                 if policy.evaluate_json(case, None).is_ok() {
                     decisions += 1;

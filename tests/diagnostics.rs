@@ -69,9 +69,11 @@ fn each_diagnostic_case_reports_its_code() {
 #[test]
 fn each_case_error_reports_its_code() {
     let source = std::fs::read_to_string("tests/fixtures/case_schema.pol").unwrap();
-    let policy = pol::compile(&source, "tests/fixtures/case_schema.pol")
-        .unwrap()
-        .policy;
+    let policy = pol::Engine::new(
+        pol::compile(&source, "tests/fixtures/case_schema.pol")
+            .unwrap()
+            .policy,
+    );
     let cases = files("tests/case_errors", "json");
     assert!(!cases.is_empty());
     for path in cases {

@@ -3,17 +3,17 @@
 use pol::eval::decision::{
     OutcomeStatus, QuestionStatus, UndecidedReason, ValidityStatus, Verdict,
 };
-use pol::{compile, Decision, Policy};
+use pol::{compile, Decision, Engine};
 
-fn policy(src: &str) -> Policy {
+fn policy(src: &str) -> Engine {
     match compile(src, "test.pol") {
-        Ok(c) => c.policy,
+        Ok(c) => Engine::new(c.policy),
         Err(d) => panic!("{}", pol::render::human(&d, "test.pol", src, false)),
     }
 }
 
-fn eval(p: &Policy, case: &str, at: Option<&str>) -> Decision {
-    let at = at.map(|a| p.parse_at(a).unwrap());
+fn eval(p: &Engine, case: &str, at: Option<&str>) -> Decision {
+    let at = at.map(|a| p.policy().parse_at(a).unwrap());
     p.evaluate_json(case, at).unwrap()
 }
 

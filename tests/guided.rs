@@ -89,7 +89,8 @@ impl Rng {
 }
 
 fn eval(p: &Policy, case: &Map<String, J>) -> Decision {
-    p.evaluate_json(&J::Object(case.clone()).to_string(), at(p))
+    pol::Engine::new(p.clone())
+        .evaluate_json(&J::Object(case.clone()).to_string(), at(p))
         .unwrap()
 }
 
@@ -228,7 +229,7 @@ action x "X"
 rule r quote "q" when a or b then require x
 example "e" { given { a: true } expect { x required; complete } }
 "#;
-    let p = pol::compile(src, "o.pol").unwrap().policy;
+    let p = pol::Engine::new(pol::compile(src, "o.pol").unwrap().policy);
     let d = p.evaluate_json(r#"{"a": true}"#, None).unwrap();
     assert_eq!(d.actions[0].verdict, Verdict::Required);
     assert!(d.complete && d.pending.is_empty());

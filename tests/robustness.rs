@@ -134,7 +134,7 @@ fn hostile_inputs_get_diagnostics() {
 fn malformed_cases_get_errors_not_panics() {
     on_small_stack(|| {
         let src = std::fs::read_to_string("tests/fixtures/case_schema.pol").unwrap();
-        let policy = pol::compile(&src, "case_schema.pol").unwrap().policy;
+        let policy = pol::Engine::new(pol::compile(&src, "case_schema.pol").unwrap().policy);
         let valid = r#"{"flag": true, "count": 1, "amount": "2.50", "note": "x", "channel": "voice", "day": "2025-02-01", "started_at": "2025-02-01T09:00:00+07:00", "clock": "09:00", "waited": "PT10M", "tags": ["vip"]}"#;
         assert!(policy.evaluate_json(valid, None).is_ok());
         // Every prefix of a valid case, and a set of odd values for every fact.
@@ -521,12 +521,13 @@ fn every_literal_at_its_boundary_values() {
                         continue;
                     };
                     tally.compiled += 1;
-                    let policy = &compiled.policy;
-                    let start = policy
+                    let start = compiled
+                        .policy
                         .meta
                         .valid_from
-                        .or(policy.meta.valid_until)
+                        .or(compiled.policy.meta.valid_until)
                         .unwrap_or(0);
+                    let policy = &pol::Engine::new(compiled.policy.clone());
                     for case in &cases {
                         for at in [Some(i64::from(start) * 86_400), None] {
                             tally.evaluations += 1;

@@ -80,8 +80,7 @@ fn a_chain_of_lets_is_read_once_per_let() {
     assert!(checked.stats.nodes < 100, "{:?}", checked.stats);
     // The evaluator gives the value (2^40 > 3 for x0 = 1 after 40 doublings;
     // 2^60 still fits in an int).
-    let d = compiled
-        .policy
+    let d = pol::Engine::new(compiled.policy.clone())
         .evaluate_json(r#"{"x0": 1}"#, None)
         .expect("the case is valid");
     let a = d.actions.iter().find(|a| a.id == "a").expect("action a");
@@ -213,7 +212,7 @@ fn edit_distance_of_very_long_texts_is_not_computed() {
     let source = format!(
         "{HEAD}case {{\n  a: text \"a\" ask \"a?\"\n  b: text \"b\" ask \"b?\"\n}}\naction call \"Call\"\nrule close\n  quote \"q\"\n  when edit_distance(a, b) == 1\n  then allow call\n"
     );
-    let policy = pol::compile(&source, "e.pol").expect("compiles").policy;
+    let policy = pol::Engine::new(pol::compile(&source, "e.pol").expect("compiles").policy);
     let long_a = "1".repeat(200_000);
     let long_b = format!("{}2", "1".repeat(199_999));
     let case = serde_json::json!({ "a": long_a, "b": long_b }).to_string();

@@ -94,10 +94,12 @@ fn the_schema_marks_sensitive_facts() {
 
 #[test]
 fn the_mark_changes_no_decision() {
-    let marked = pol::compile(&policy_with(&format!("sensitive {LABEL}")), "p.pol")
-        .unwrap()
-        .policy;
-    let plain = pol::compile(&policy_with(LABEL), "p.pol").unwrap().policy;
+    let marked = pol::Engine::new(
+        pol::compile(&policy_with(&format!("sensitive {LABEL}")), "p.pol")
+            .unwrap()
+            .policy,
+    );
+    let plain = pol::Engine::new(pol::compile(&policy_with(LABEL), "p.pol").unwrap().policy);
     for case in [
         r#"{"count": 2, "nomor_cp": "0812"}"#,
         r#"{"count": 2}"#,

@@ -1,19 +1,19 @@
 //! Any bytes as case records for a shipped policy (`policies/dm_verification.pol`):
-//! the whole input as one case, through both Decision writers, and the input's
-//! lines through the `--batch` runner. Nothing may panic; the direct JSON writer
-//! writes what serde writes for the `Decision`; the batch answers every input
+//! the whole input as one case, as Decision JSON and as the `Decision` read back
+//! from it, and the input's lines through the `--batch` runner. Nothing may panic;
+//! the `Decision` serializes to the JSON it was read from; the batch answers every input
 //! line with exactly one output line, the same line a single evaluation writes.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use pol::cli::batch;
-use pol::Policy;
+use pol::Engine;
 use std::sync::OnceLock;
 
 const SOURCE: &str = include_str!("../../policies/dm_verification.pol");
 
 struct Fixture {
-    policy: Policy,
+    engine: Engine,
     /// Evaluation times to pick from: none, the policy's default, inside and
     /// outside its validity, and near the ends of the calendar.
     ats: Vec<Option<i64>>,
@@ -37,7 +37,10 @@ fn fixture() -> &'static Fixture {
         ] {
             ats.push(policy.parse_at(t));
         }
-        Fixture { policy, ats }
+        Fixture {
+            engine: Engine::new(policy),
+            ats,
+        }
     })
 }
 
@@ -56,7 +59,7 @@ fn batch_lines(data: &[u8]) -> Vec<&[u8]> {
 
 fuzz_target!(|data: &[u8]| {
     let fx = fixture();
-    let policy = &fx.policy;
+    let engine = &fx.engine;
     // The time is picked by the input, so that the fuzzer can steer it too.
     let pick = data
         .iter()
@@ -65,9 +68,9 @@ fuzz_target!(|data: &[u8]| {
 
     // The whole input as one case, through both writers.
     if let Ok(text) = std::str::from_utf8(data) {
-        let decision = policy.evaluate_json(text, at);
+        let decision = engine.evaluate_json(text, at);
         let mut direct = Vec::new();
-        let written = policy.evaluate_json_into(text, at, &mut direct);
+        let written = engine.evaluate_json_into(text, at, &mut direct);
         match (&decision, &written) {
             (Ok(decision), Ok(())) => {
                 let serde_text = match serde_json::to_string(decision) {
@@ -114,7 +117,7 @@ fuzz_target!(|data: &[u8]| {
         chunk_bytes: 64 + pick % 512,
     };
     let mut out = Vec::new();
-    let summary = match batch::run(policy, at, data, &mut out, &opts, None) {
+    let summary = match batch::run(engine, at, data, &mut out, &opts, None) {
         Ok(s) => s,
         Err(e) => panic!("the batch failed on in-memory input: {e}"),
     };
@@ -128,9 +131,10 @@ fuzz_target!(|data: &[u8]| {
         "one output line per input line"
     );
     let mut failed = 0;
+    let mut evaluator = engine.evaluator();
     for (n, (line, got)) in lines.iter().zip(&out_lines).enumerate() {
         let mut one = Vec::new();
-        if !batch::evaluate_line(policy, at, line, n as u64 + 1, &mut one) {
+        if !batch::evaluate_line(&mut evaluator, at, line, n as u64 + 1, &mut one) {
             failed += 1;
         }
         assert_eq!(one.pop(), Some(b'\n'));

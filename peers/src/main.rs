@@ -39,9 +39,9 @@ const BATCH_TIME: Duration = Duration::from_micros(1000);
 /// pol end to end: case JSON text → Decision JSON text (compact) in `out`.
 /// (Before `evaluate_json_into` the body was
 /// `serde_json::to_writer(&mut *out, &policy.evaluate_json(text, at)?)`.)
-fn pol_eval(policy: &pol::Policy, text: &str, at: Option<i64>, out: &mut Vec<u8>) {
+fn pol_eval(evaluator: &mut pol::Evaluator, text: &str, at: Option<i64>, out: &mut Vec<u8>) {
     out.clear();
-    policy
+    evaluator
         .evaluate_json_into(text, at, out)
         .expect("pol reads the case");
 }
@@ -52,7 +52,7 @@ fn serde_floor(text: &str) -> CaseRecord {
 }
 
 struct Engines {
-    policy: pol::Policy,
+    policy: pol::Engine,
     at: Option<i64>,
     cedar: CedarPeer,
     cel: CelPeer,
@@ -83,7 +83,7 @@ fn run() -> Result<(), String> {
         cedar: CedarPeer::new().map_err(|e| format!("Cedar policies: {e}"))?,
         cel: CelPeer::new().map_err(|e| format!("CEL programs: {e}"))?,
         zen: ZenPeer::new().map_err(|e| format!("ZEN decision graph: {e}"))?,
-        policy,
+        policy: pol::Engine::new(policy),
         at,
     };
 
@@ -124,10 +124,11 @@ fn pick_cases(e: &Engines) -> Result<Vec<String>, String> {
     let mut rng = Rng::new(SEED);
     let mut out = Vec::new();
     let mut pool = Vec::new();
+    let mut evaluator = e.policy.evaluator();
     for serial in 0..POOL {
         let record = random_case(&mut rng, serial);
         let text = serde_json::to_string(&record).map_err(|e| e.to_string())?;
-        pol_eval(&e.policy, &text, e.at, &mut out);
+        pol_eval(&mut evaluator, &text, e.at, &mut out);
         let answer = answer::from_pol_decision(&out)?;
         pool.push((text, answer, answer::rules_in_decision(&out)));
     }
@@ -190,8 +191,9 @@ fn pick_cases(e: &Engines) -> Result<Vec<String>, String> {
 fn check_agreement(e: &Engines, texts: &[String]) -> Result<Vec<Answer>, String> {
     let mut out = Vec::new();
     let mut answers = Vec::new();
+    let mut evaluator = e.policy.evaluator();
     for (i, text) in texts.iter().enumerate() {
-        pol_eval(&e.policy, text, e.at, &mut out);
+        pol_eval(&mut evaluator, text, e.at, &mut out);
         let expected = answer::from_pol_decision(&out)?;
         let errors = e.cedar.errors(text);
         if !errors.is_empty() {
@@ -268,12 +270,13 @@ const ENGINES: [&str; 5] = ["serde floor", "pol", "Cedar", "CEL", "ZEN"];
 
 fn time_case(e: &Engines, name: &str, text: &str, answer: &Answer) -> Row {
     let mut out = Vec::with_capacity(16 * 1024);
+    let mut evaluator = e.policy.evaluator();
     let ns = [
         median_ns(|| {
             black_box(serde_floor(black_box(text)));
         }),
         median_ns(|| {
-            pol_eval(&e.policy, black_box(text), e.at, &mut out);
+            pol_eval(&mut evaluator, black_box(text), e.at, &mut out);
             black_box(&out);
         }),
         median_ns(|| {
@@ -289,7 +292,7 @@ fn time_case(e: &Engines, name: &str, text: &str, answer: &Answer) -> Row {
     let input_ns = [
         ns[0],
         median_ns(|| {
-            black_box(pol::decode_case(&e.policy, black_box(text)).expect("pol reads the case"));
+            black_box(pol::decode_case(e.policy.policy(), black_box(text)).expect("pol reads the case"));
         }),
         median_ns(|| {
             black_box(e.cedar.input(black_box(text)));

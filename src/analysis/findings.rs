@@ -19,6 +19,8 @@ enum Valued {
 
 pub(super) struct Analyser<'a> {
     policy: &'a Policy,
+    /// Confirms witnesses the way `pol eval` would; made on the first one.
+    engine: Option<crate::eval::Engine>,
     opts: &'a Options,
     search: Search<'a>,
     pub stats: Stats,
@@ -65,6 +67,7 @@ impl<'a> Analyser<'a> {
             .collect();
         Analyser {
             policy,
+            engine: None,
             opts,
             table_of,
             search: Search::new(policy, dom, opts.max_nodes),
@@ -189,7 +192,11 @@ impl<'a> Analyser<'a> {
     /// A witness that the evaluator confirms; `None` (and counted) otherwise.
     fn confirmed(&mut self, p: &Point, check: impl Fn(&Decision) -> bool) -> Option<Witness> {
         let w = Witness::from_point(self.policy, p);
-        match w.evaluate(self.policy) {
+        let policy = self.policy;
+        let engine = self
+            .engine
+            .get_or_insert_with(|| crate::eval::Engine::new(policy.clone()));
+        match w.evaluate(engine) {
             Some(d) if check(&d) => Some(w),
             _ => {
                 self.stats.unconfirmed += 1;

@@ -4,7 +4,7 @@ use super::search::Point;
 use crate::check::ir::Policy;
 use crate::diagnostic::Counterexample;
 use crate::eval::decision::Decision;
-use crate::eval::FactValue;
+use crate::eval::{Engine, FactValue};
 
 /// A case record (JSON object, facts in declaration order) and an evaluation time.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,8 +46,8 @@ impl Witness {
     }
 
     /// Evaluates the counterexample the way `pol eval` does.
-    pub fn evaluate(&self, policy: &Policy) -> Option<Decision> {
-        policy.evaluate_json(&self.case_json(), self.at).ok()
+    pub fn evaluate(&self, engine: &Engine) -> Option<Decision> {
+        engine.evaluate_json(&self.case_json(), self.at).ok()
     }
 
     /// The counterexample of a diagnostic: the case, the time, and the command

@@ -23,33 +23,12 @@ pub struct Policy {
     pub calendar: Calendar,
     pub rules: Vec<RuleDef>,
     pub examples: Vec<ExampleDef>,
-    /// What the evaluator derives from the policy once, on first use.
-    pub derived: std::sync::OnceLock<Derived>,
-}
-
-/// Facts about a checked policy that only the evaluator needs, made once.
-#[derive(Debug, Clone)]
-pub struct Derived {
-    /// The constant pieces of the Decision JSON, escaped once.
-    pub fragments: crate::eval::json_out::Fragments,
-    /// Per fact: whether some expression asks `is answered` / `is unanswered` of it.
-    pub answer_read: Vec<bool>,
 }
 
 impl Policy {
-    pub fn derived(&self) -> &Derived {
-        self.derived.get_or_init(|| Derived {
-            fragments: crate::eval::json_out::Fragments::new(self),
-            answer_read: self.answer_reads(),
-        })
-    }
-
-    /// The constant pieces of this policy's Decision JSON, escaped once.
-    pub fn fragments(&self) -> &crate::eval::json_out::Fragments {
-        &self.derived().fragments
-    }
-
-    fn answer_reads(&self) -> Vec<bool> {
+    /// Per fact: whether some expression asks `is answered` / `is unanswered` of it
+    /// (an answer to such a fact changes more than the values that wait on it).
+    pub fn answer_reads(&self) -> Vec<bool> {
         let mut read = vec![false; self.facts.len()];
         let mut mark = |e: &CExpr| {
             e.visit(&mut |x| {

@@ -154,7 +154,6 @@ pub fn check_at(
         calendar: c.calendar,
         rules,
         examples,
-        derived: Default::default(),
     };
     (Some(policy), errors)
 }

@@ -5,6 +5,7 @@
 use super::output::{errln, out, outln};
 use crate::check::ir::{FactDef, Policy};
 use crate::eval::decision::{Decision, FieldStatus, QuestionStatus, ScriptStatus, Verdict};
+use crate::eval::Engine;
 use crate::types::Type;
 use serde_json::Value as J;
 use std::io::{BufRead, IsTerminal, Write};
@@ -30,14 +31,16 @@ enum Answer {
     Quit,
 }
 
-pub fn run(policy: &Policy, opts: AskOptions) -> i32 {
+pub fn run(engine: &Engine, opts: AskOptions) -> i32 {
+    let policy = engine.policy();
+    let mut evaluator = engine.evaluator();
     let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     let mut case = opts.start.clone();
     let mut history: Vec<String> = Vec::new();
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
     let decision = loop {
-        let d = match policy.evaluate_json(&J::Object(case.clone()).to_string(), opts.at) {
+        let d = match evaluator.evaluate_json(&J::Object(case.clone()).to_string(), opts.at) {
             Ok(d) => d,
             Err(e) => {
                 errln(format_args!("error[{}]: {}", e.code, e.message), 2);
@@ -79,7 +82,7 @@ pub fn run(policy: &Policy, opts: AskOptions) -> i32 {
                 }
             }
             Answer::Quit => {
-                let d = policy.evaluate_json(&J::Object(case.clone()).to_string(), opts.at);
+                let d = evaluator.evaluate_json(&J::Object(case.clone()).to_string(), opts.at);
                 match d {
                     Ok(d) => break d,
                     Err(_) => return 2,

@@ -12,9 +12,8 @@
 //! [`MAX_LINE_BYTES`] is answered by an E0609 error record; the reader skips the rest
 //! of it without storing it.
 
-use crate::check::ir::Policy;
 use crate::contract::{BatchError, CaseErrorBody};
-use crate::eval::CaseError;
+use crate::eval::{CaseError, Engine, Evaluator};
 use indicatif::ProgressBar;
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, Write};
@@ -121,7 +120,7 @@ impl Chunk {
         self.ends.len() as u64
     }
 
-    fn evaluate(&mut self, policy: &Policy, at: Option<i64>) {
+    fn evaluate(&mut self, evaluator: &mut Evaluator, at: Option<i64>) {
         let mut start = 0;
         for (i, &end) in self.ends.iter().enumerate() {
             let line = self.input.get(start..end).unwrap_or(&[]);
@@ -130,7 +129,7 @@ impl Chunk {
             if self.too_long.get(i) == Some(&true) {
                 write_error(&mut self.output, number, &line_too_long());
                 self.failed += 1;
-            } else if !evaluate_line(policy, at, line, number, &mut self.output) {
+            } else if !evaluate_line(evaluator, at, line, number, &mut self.output) {
                 self.failed += 1;
             }
         }
@@ -213,7 +212,7 @@ fn write_error(out: &mut Vec<u8>, line: u64, e: &CaseError) {
 
 /// Evaluates one input line and appends exactly one output line; false for an error record.
 pub fn evaluate_line(
-    policy: &Policy,
+    evaluator: &mut Evaluator,
     at: Option<i64>,
     line: &[u8],
     number: u64,
@@ -233,7 +232,7 @@ pub fn evaluate_line(
             return false;
         }
     };
-    match policy.evaluate_json_into(text, at, out) {
+    match evaluator.evaluate_json_into(text, at, out) {
         Ok(()) => {
             out.push(b'\n');
             true
@@ -248,7 +247,7 @@ pub fn evaluate_line(
 /// Evaluates every line of `input` and writes one line per input line to `output`,
 /// in input order. `progress` advances by the input bytes done.
 pub fn run<R, W>(
-    policy: &Policy,
+    engine: &Engine,
     at: Option<i64>,
     input: R,
     output: &mut W,
@@ -260,13 +259,13 @@ where
     W: Write + ?Sized,
 {
     let mut summary = Summary::default();
-    run_counted(policy, at, input, output, opts, progress, &mut summary)?;
+    run_counted(engine, at, input, output, opts, progress, &mut summary)?;
     Ok(summary)
 }
 
 /// Like [`run`]; `summary` counts the lines written so far, also when it fails.
 fn run_counted<R, W>(
-    policy: &Policy,
+    engine: &Engine,
     at: Option<i64>,
     mut input: R,
     output: &mut W,
@@ -280,7 +279,7 @@ where
 {
     let threads = opts.worker_threads();
     if threads <= 1 {
-        return run_inline(policy, at, &mut input, output, opts, progress, summary);
+        return run_inline(engine, at, &mut input, output, opts, progress, summary);
     }
     // Chunks in flight: enough for every worker to hold one while the reader fills
     // the next and the writer waits for a late one.
@@ -300,15 +299,18 @@ where
             std::thread::Builder::new()
                 .name("batch worker".into())
                 .stack_size(WORKER_STACK_BYTES)
-                .spawn_scoped(s, move || loop {
-                    let next = match work_rx.lock() {
-                        Ok(rx) => rx.recv(),
-                        Err(_) => return,
-                    };
-                    let Ok(mut chunk) = next else { return };
-                    chunk.evaluate(policy, at);
-                    if done_tx.send(chunk).is_err() {
-                        return;
+                .spawn_scoped(s, move || {
+                    let mut evaluator = engine.evaluator();
+                    loop {
+                        let next = match work_rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => return,
+                        };
+                        let Ok(mut chunk) = next else { return };
+                        chunk.evaluate(&mut evaluator, at);
+                        if done_tx.send(chunk).is_err() {
+                            return;
+                        }
                     }
                 })
                 .map_err(|e| {
@@ -387,7 +389,7 @@ fn write_in_order<W: Write + ?Sized>(
 
 /// One thread: read a chunk, evaluate it, write it.
 fn run_inline<R: BufRead, W: Write + ?Sized>(
-    policy: &Policy,
+    engine: &Engine,
     at: Option<i64>,
     input: &mut R,
     output: &mut W,
@@ -396,11 +398,12 @@ fn run_inline<R: BufRead, W: Write + ?Sized>(
     summary: &mut Summary,
 ) -> io::Result<()> {
     let mut chunk = Chunk::default();
+    let mut evaluator = engine.evaluator();
     let mut line = 1u64;
     loop {
         chunk.reset(0, line);
         let more = chunk.fill(input, opts)?;
-        chunk.evaluate(policy, at);
+        chunk.evaluate(&mut evaluator, at);
         output.write_all(&chunk.output)?;
         summary.lines += chunk.lines();
         summary.failed += chunk.failed;
@@ -470,8 +473,9 @@ pub(super) fn command(
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut summary = Summary::default();
+    let engine = Engine::new(compiled.policy);
     let result = run_counted(
-        &compiled.policy,
+        &engine,
         at,
         input,
         &mut out,

@@ -358,7 +358,7 @@ fn eval(policy_path: &Path, case: &str, at: Option<&str>, format: Format) -> i32
         },
     };
     let result = match files::case_text(case) {
-        Ok(text) => compiled.policy.evaluate_json(&text, at),
+        Ok(text) => crate::Engine::new(compiled.policy).evaluate_json(&text, at),
         Err(CaseReadError::Usage(e)) => return usage_error(e),
         Err(CaseReadError::TooLarge(e)) => Err(e),
     };
@@ -430,7 +430,8 @@ fn test(paths: Vec<PathBuf>, coverage: bool) -> i32 {
                 continue;
             }
         };
-        for r in testing::run_examples(&compiled.policy) {
+        let engine = crate::Engine::new(compiled.policy);
+        for r in testing::run_examples(&engine) {
             if r.passed() {
                 passed += 1;
                 outln(
@@ -446,7 +447,7 @@ fn test(paths: Vec<PathBuf>, coverage: bool) -> i32 {
             }
         }
         if coverage {
-            let report = crate::analysis::coverage::coverage(&compiled.policy);
+            let report = crate::analysis::coverage::coverage(engine.policy());
             output::out(
                 report.report(&f.display().to_string()),
                 i32::from(failed > 0),
@@ -523,7 +524,7 @@ fn ask_command(
                     ))
                 }
             };
-            if let Err(e) = compiled.policy.evaluate_json(&text, at) {
+            if let Err(e) = crate::decode_case(&compiled.policy, &text) {
                 return usage_error(format!(
                     "bad case record {} at {}: {}",
                     p.display(),
@@ -538,7 +539,7 @@ fn ask_command(
         }
     };
     ask::run(
-        &compiled.policy,
+        &crate::Engine::new(compiled.policy),
         ask::AskOptions {
             at,
             start,

@@ -38,6 +38,21 @@ impl Serialize for SchemaVersion {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for SchemaVersion {
+    /// Reads back what [`Serialize`] writes: [`SCHEMA_VERSION`] and nothing else.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = std::borrow::Cow::<str>::deserialize(d)?;
+        if text == SCHEMA_VERSION {
+            Ok(SchemaVersion)
+        } else {
+            Err(serde::de::Error::invalid_value(
+                serde::de::Unexpected::Str(&text),
+                &SCHEMA_VERSION,
+            ))
+        }
+    }
+}
+
 impl utoipa::PartialSchema for SchemaVersion {
     fn schema() -> RefOr<Schema> {
         ObjectBuilder::new()

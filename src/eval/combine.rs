@@ -17,38 +17,62 @@ pub(super) const ALLOW: usize = 1;
 pub(super) const FORBID: usize = 2;
 pub(super) const OPEN: usize = 3;
 
-/// One effective (or possibly effective) rule behind an output.
-#[derive(Clone, Copy)]
-pub(super) struct Contrib<'a> {
+/// One effective (or possibly effective) rule behind an output: its index into
+/// the rules, and so into the effectiveness of every rule (`eff`).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Contrib {
     pub rule: u32,
-    pub eff: &'a V,
 }
 
-/// Whether an output is present (asked, said, required), absent (None) or undecided.
-pub(super) fn presence(c: &[Contrib]) -> (Option<Presence>, Vec<u32>, Option<Deps>) {
-    let certain: Vec<u32> = c
-        .iter()
-        .filter(|x| x.eff.is_true())
-        .map(|x| x.rule)
-        .collect();
-    if !certain.is_empty() {
-        return (Some(Presence::Present), certain, None);
+/// Stands for a rule with no effectiveness recorded: it does not fire.
+static NOT_EFFECTIVE: V = V::FALSE;
+
+impl Contrib {
+    /// Whether the rule is effective: true, or unknown with what it waits on.
+    pub fn eff(self, effective: &[V]) -> &V {
+        effective.get(self.rule as usize).unwrap_or(&NOT_EFFECTIVE)
+    }
+}
+
+/// Whether an output is present (asked, said, required), absent (None) or
+/// undecided; `rules` is set to the rules behind it.
+pub(super) fn presence(
+    c: &[Contrib],
+    effective: &[V],
+    rules: &mut Vec<u32>,
+) -> (Option<Presence>, Option<Deps>) {
+    rules.clear();
+    rules.extend(
+        c.iter()
+            .filter(|x| x.eff(effective).is_true())
+            .map(|x| x.rule),
+    );
+    if !rules.is_empty() {
+        return (Some(Presence::Present), None);
     }
     let mut deps: Option<Deps> = None;
-    let mut rules = Vec::new();
     for x in c {
-        if let V::Unknown(d) = x.eff {
+        if let V::Unknown(d) = x.eff(effective) {
             deps.get_or_insert_with(Deps::default).union(d);
             rules.push(x.rule);
         }
     }
     match deps {
-        Some(d) => (Some(Presence::Undecided), rules, Some(d)),
-        None => (None, Vec::new(), None),
+        Some(d) => (Some(Presence::Undecided), Some(d)),
+        None => {
+            rules.clear();
+            (None, None)
+        }
     }
 }
 
-pub(super) fn decide_action(a: &ActionDef, c: &[(usize, Contrib)]) -> ActionV {
+/// Decides an action's verdict into `out` (its rules vector is reused).
+pub(super) fn decide_action(
+    a: &ActionDef,
+    c: &[(usize, Contrib)],
+    effective: &[V],
+    out: &mut ActionV,
+) {
     let mut certain = [false; 4];
     let mut possible = [false; 4];
     let mut deps = Deps::default();
@@ -56,7 +80,7 @@ pub(super) fn decide_action(a: &ActionDef, c: &[(usize, Contrib)]) -> ActionV {
         if let Some(p) = possible.get_mut(*k) {
             *p = true;
         }
-        match x.eff {
+        match x.eff(effective) {
             V::Known(_) => {
                 if let Some(s) = certain.get_mut(*k) {
                     *s = true;
@@ -94,45 +118,47 @@ pub(super) fn decide_action(a: &ActionDef, c: &[(usize, Contrib)]) -> ActionV {
             Some(_) => {}
         }
     }
-    let rules_of = |kinds: &[usize]| -> Vec<u32> {
-        c.iter()
-            .filter(|(k, x)| kinds.contains(k) && x.eff.is_true())
-            .map(|(_, x)| x.rule)
-            .collect()
+    let rules = &mut out.rules;
+    rules.clear();
+    let mut rules_of = |kinds: &[usize]| {
+        rules.extend(
+            c.iter()
+                .filter(|(k, x)| kinds.contains(k) && x.eff(effective).is_true())
+                .map(|(_, x)| x.rule),
+        )
     };
-    let (verdict, reason, rules, deps) = match (first, several) {
+    let (verdict, reason, deps) = match (first, several) {
         (Some(Combined::Verdict(v)), false) => {
             let kinds: &[usize] = match v {
                 Verdict::Required => &[REQUIRE],
                 Verdict::Forbidden => &[FORBID],
                 Verdict::Allowed => &[ALLOW],
             };
-            (verdict_word(v), None, rules_of(kinds), None)
+            rules_of(kinds);
+            (verdict_word(v), None, None)
         }
-        (Some(Combined::Default(v)), false) => (verdict_word(v), None, Vec::new(), None),
-        (Some(Combined::NoRule), false) => (Out::Undecided, Some(R::NoRule), Vec::new(), None),
-        (Some(Combined::Open), false) => (Out::Undecided, Some(R::Open), rules_of(&[OPEN]), None),
-        (Some(Combined::Conflict), false) => (
-            Out::Undecided,
-            Some(R::Conflict),
-            rules_of(&[REQUIRE, FORBID]),
-            None,
-        ),
+        (Some(Combined::Default(v)), false) => (verdict_word(v), None, None),
+        (Some(Combined::NoRule), false) => (Out::Undecided, Some(R::NoRule), None),
+        (Some(Combined::Open), false) => {
+            rules_of(&[OPEN]);
+            (Out::Undecided, Some(R::Open), None)
+        }
+        (Some(Combined::Conflict), false) => {
+            rules_of(&[REQUIRE, FORBID]);
+            (Out::Undecided, Some(R::Conflict), None)
+        }
         _ => {
-            let rules = c
-                .iter()
-                .filter(|(_, x)| !x.eff.is_false())
-                .map(|(_, x)| x.rule)
-                .collect();
-            (Out::Undecided, Some(R::Pending), rules, Some(deps))
+            rules.extend(
+                c.iter()
+                    .filter(|(_, x)| !x.eff(effective).is_false())
+                    .map(|(_, x)| x.rule),
+            );
+            (Out::Undecided, Some(R::Pending), Some(deps))
         }
     };
-    ActionV {
-        verdict,
-        reason,
-        rules,
-        deps,
-    }
+    out.verdict = verdict;
+    out.reason = reason;
+    out.deps = deps;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,71 +199,94 @@ fn verdict_word(v: Verdict) -> Out {
     }
 }
 
-pub(super) enum ValueDecision {
-    Set(Value, Vec<u32>),
+/// One value from several `set`s; the rules behind it are in the caller's vector.
+pub(super) enum ValueDecision<'v> {
+    Set(&'v Value),
     Unset,
-    Conflict(Vec<u32>),
-    Undecided(Deps, Vec<u32>),
+    Conflict,
+    Undecided(Deps),
 }
 
 /// One value from every effective `set`; several different values are a conflict.
-pub(super) fn decide_value(vals: &[(Contrib, V)]) -> ValueDecision {
-    let mut certain: Vec<(&Value, u32)> = Vec::new();
+/// `rules` is set to the rules behind the decision (for `Set`, `Conflict` and
+/// `Undecided`).
+pub(super) fn decide_value<'v>(
+    vals: &'v [(Contrib, V)],
+    effective: &[V],
+    rules: &mut Vec<u32>,
+) -> ValueDecision<'v> {
+    rules.clear();
+    // Certain: the rule is effective and its value known. Uncertain: the rest,
+    // each with the facts it waits on.
+    let mut first: Option<&Value> = None;
+    let mut conflict = false;
     let mut deps: Option<Deps> = None;
-    let mut uncertain: Vec<(Option<&Value>, u32)> = Vec::new();
+    let mut any_uncertain = false;
     for (c, v) in vals {
-        match (c.eff, v) {
-            (V::Known(_), V::Known(x)) => certain.push((x, c.rule)),
+        match (c.eff(effective), v) {
+            (V::Known(_), V::Known(x)) => {
+                match first {
+                    None => first = Some(x),
+                    Some(f) if !x.equals(f) => conflict = true,
+                    Some(_) => {}
+                }
+                rules.push(c.rule);
+            }
             (V::Known(_), V::Unknown(d)) => {
                 deps.get_or_insert_with(Deps::default).union(d);
-                uncertain.push((None, c.rule));
+                any_uncertain = true;
             }
             (V::Unknown(d), x) => {
                 deps.get_or_insert_with(Deps::default).union(d);
                 if let V::Unknown(d2) = x {
                     deps.get_or_insert_with(Deps::default).union(d2);
                 }
-                uncertain.push((
-                    match x {
-                        V::Known(x) => Some(x),
-                        _ => None,
-                    },
-                    c.rule,
-                ));
+                any_uncertain = true;
             }
         }
     }
-    let rules: Vec<u32> = certain.iter().map(|(_, r)| *r).collect();
-    if let Some((first, _)) = certain.first() {
-        if certain.iter().any(|(v, _)| !v.equals(first)) {
-            return ValueDecision::Conflict(rules);
+    let uncertain = || {
+        vals.iter()
+            .filter(|(c, v)| !matches!((c.eff(effective), v), (V::Known(_), V::Known(_))))
+    };
+    if let Some(first) = first {
+        if conflict {
+            return ValueDecision::Conflict;
         }
-        if uncertain
-            .iter()
-            .all(|(v, _)| v.is_some_and(|v| v.equals(first)))
-        {
-            return ValueDecision::Set((*first).clone(), rules);
+        if uncertain().all(|(_, v)| matches!(v, V::Known(v) if v.equals(first))) {
+            return ValueDecision::Set(first);
         }
     }
     match deps {
-        Some(d) if !uncertain.is_empty() => {
-            let mut r = rules;
-            r.extend(uncertain.iter().map(|(_, r)| *r));
-            ValueDecision::Undecided(d, r)
+        Some(d) if any_uncertain => {
+            rules.extend(uncertain().map(|(c, _)| c.rule));
+            ValueDecision::Undecided(d)
         }
-        _ => ValueDecision::Unset,
+        _ => {
+            rules.clear();
+            ValueDecision::Unset
+        }
     }
 }
 
 /// The earliest due time; undecided while an unknown rule could make it earlier.
+/// `rules` is set to the rule behind a decided due time.
 pub(super) fn decide_earliest(
     vals: &[(Contrib, V)],
-) -> (Option<Presence>, Option<i64>, Vec<u32>, Option<Deps>) {
+    effective: &[V],
+    rules: &mut Vec<u32>,
+) -> (Option<Presence>, Option<i64>, Option<Deps>) {
+    rules.clear();
     let mut best: Option<(i64, u32)> = None;
     let mut deps: Option<Deps> = None;
-    let mut maybe: Vec<Option<i64>> = Vec::new();
+    let certain = |c: &Contrib, v: &V| {
+        matches!(
+            (c.eff(effective), v),
+            (V::Known(_), V::Known(Value::DateTime(_)))
+        )
+    };
     for (c, v) in vals {
-        match (c.eff, v) {
+        match (c.eff(effective), v) {
             (V::Known(_), V::Known(Value::DateTime(t))) => {
                 if best.is_none_or(|(b, _)| *t < b) {
                     best = Some((*t, c.rule));
@@ -247,22 +296,27 @@ pub(super) fn decide_earliest(
                 if let V::Unknown(d) = eff {
                     deps.get_or_insert_with(Deps::default).union(d);
                 }
-                match v {
-                    V::Unknown(d) => {
-                        deps.get_or_insert_with(Deps::default).union(d);
-                        maybe.push(None);
-                    }
-                    V::Known(Value::DateTime(t)) => maybe.push(Some(*t)),
-                    V::Known(_) => {}
+                if let V::Unknown(d) = v {
+                    deps.get_or_insert_with(Deps::default).union(d);
                 }
             }
         }
     }
+    // What an uncertain rule could make the due time: unknown, or a known time.
+    let mut maybe = vals
+        .iter()
+        .filter(|(c, v)| !certain(c, v))
+        .filter_map(|(_, v)| match v {
+            V::Unknown(_) => Some(None),
+            V::Known(Value::DateTime(t)) => Some(Some(*t)),
+            V::Known(_) => None,
+        });
     match best {
-        Some((t, r)) if maybe.iter().all(|m| m.is_some_and(|m| m >= t)) => {
-            (Some(Presence::Present), Some(t), vec![r], None)
+        Some((t, r)) if maybe.all(|m| m.is_some_and(|m| m >= t)) => {
+            rules.push(r);
+            (Some(Presence::Present), Some(t), None)
         }
-        _ if deps.is_some() => (Some(Presence::Undecided), None, Vec::new(), deps),
-        _ => (None, None, Vec::new(), None),
+        _ if deps.is_some() => (Some(Presence::Undecided), None, deps),
+        _ => (None, None, None),
     }
 }

@@ -1,7 +1,11 @@
 //! The Decision: what the agent must do now, with the reasons from the SOP.
+//!
+//! The engine writes a Decision as JSON (`json_out.rs`, the one writer); this
+//! struct is that JSON read back (`Deserialize`), for the library, `pol test` and
+//! `pol ask`. Serializing it gives the same bytes again (tests/json_writer.rs).
 
 use crate::contract::SchemaVersion;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub use super::status::{
@@ -9,7 +13,7 @@ pub use super::status::{
     ValidityStatus, Verdict,
 };
 
-#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ToSchema)]
 /// What the agent must do now on one case, with the reasons from the SOP.
 pub struct Decision {
     /// The version of this contract, `MAJOR.MINOR` (docs/decision.md).
@@ -38,7 +42,7 @@ pub struct Decision {
     pub warnings: Vec<WarningOut>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ToSchema)]
 /// The policy that decided.
 pub struct PolicyRef {
     pub id: String,
@@ -51,7 +55,7 @@ pub struct PolicyRef {
     pub source: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ToSchema)]
 pub struct Validity {
     /// `valid`, `expired`, `not_yet_valid`, or `unknown` (no evaluation time given).
     pub status: ValidityStatus,
@@ -63,19 +67,19 @@ pub struct Validity {
     pub valid_until: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ToSchema)]
 /// A rule behind an output: its name, where it is, and the SOP text it encodes.
 pub struct Because {
     pub rule: String,
     /// Where the rule is written, `file:line`.
     pub at: String,
     /// The words of the SOP the rule encodes, when the policy quotes them.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub quote: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ToSchema)]
 pub struct QuestionOut {
     pub id: String,
     pub text: String,
@@ -83,11 +87,11 @@ pub struct QuestionOut {
     /// `ask`, or `undecided` while it depends on pending facts.
     pub status: QuestionStatus,
     pub because: Vec<Because>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub waiting_on: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ToSchema)]
 pub struct ActionOut {
     pub id: String,
     pub text: String,
@@ -95,14 +99,14 @@ pub struct ActionOut {
     pub verdict: Verdict,
     pub because: Vec<Because>,
     /// Why an undecided verdict is undecided: `pending`, `unanswered`, `open`, `conflict`, `no_rule`, `error`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub reason: Option<UndecidedReason>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub waiting_on: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ToSchema)]
 pub struct FieldOut {
     pub id: String,
     pub label: String,
@@ -111,33 +115,33 @@ pub struct FieldOut {
     /// `required`, or `undecided` while it depends on pending facts.
     pub status: FieldStatus,
     /// The value the policy prescribes, when it does.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Value)]
     pub value: Option<serde_json::Value>,
     pub because: Vec<Because>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub waiting_on: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ToSchema)]
 pub struct ScriptOut {
     pub id: String,
     /// The text with every known placeholder filled in.
     pub text: String,
     /// `say`, or `undecided` while it depends on pending facts.
     pub status: ScriptStatus,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub max_chars: Option<u32>,
     pub length: usize,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub missing: Vec<String>,
     pub because: Vec<Because>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub waiting_on: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ToSchema)]
 pub struct OutcomeOut {
     pub id: String,
     pub label: String,
@@ -147,14 +151,14 @@ pub struct OutcomeOut {
     #[schema(value_type = Value, required = true)]
     pub value: Option<serde_json::Value>,
     pub because: Vec<Because>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub reason: Option<UndecidedReason>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub waiting_on: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ToSchema)]
 pub struct DeadlineOut {
     pub id: String,
     pub label: String,
@@ -167,11 +171,11 @@ pub struct DeadlineOut {
     #[schema(required = true)]
     pub overdue: Option<bool>,
     pub because: Vec<Because>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub waiting_on: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ToSchema)]
 pub struct OpenOut {
     /// The output left open (`actions.x`, `outcomes.y`), or `null` for the case as a whole.
     #[schema(required = true)]
@@ -180,7 +184,7 @@ pub struct OpenOut {
     pub because: Vec<Because>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ToSchema)]
 pub struct PendingOut {
     pub fact: String,
     #[schema(required = true)]
@@ -194,11 +198,11 @@ pub struct PendingOut {
     pub decides: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ToSchema)]
 pub struct WarningOut {
     /// A warning code such as `W0103`; new codes may appear in a minor version.
     #[schema(value_type = String, pattern = "^W[0-9]{4}$")]
-    pub code: &'static str,
+    pub code: String,
     pub message: String,
 }
 

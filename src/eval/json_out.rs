@@ -1,23 +1,24 @@
-//! [`Outputs`] → compact Decision JSON, written straight into a byte buffer.
+//! [`Outputs`] → compact Decision JSON, written straight into a byte buffer: the
+//! one writer of the Decision. The [`Decision`](super::decision::Decision) struct
+//! is read back from this text (`engine.rs`), never built another way.
 //!
 //! Everything that comes from the policy alone (ids, texts, labels, each rule's
-//! reason) is escaped once per policy into [`Fragments`] and copied from there.
-//! The text is byte for byte what `serde_json::to_writer` gives for the
-//! [`Decision`](super::decision::Decision); `tests/json_writer.rs` holds them together.
+//! reason, enum values) is escaped once per policy into [`Fragments`], which the
+//! [`Engine`](super::Engine) holds, and copied from there. Nothing here allocates
+//! for a complete case (durations and times of day as values excepted).
 
-use super::materialize::{instant, open_target};
 use super::outputs::{ItemV, OutputRef, Outputs};
 use super::render::json_value;
 use super::status::{DeadlineStatus, FieldStatus, QuestionStatus, ScriptStatus, UndecidedReason};
 use super::value3::Deps;
-use crate::check::ir::Policy;
+use crate::check::ir::{OpenTarget, Policy};
 use crate::time::format_date;
 use crate::value::Value;
 use std::io::Write;
 
 /// A policy's constant JSON pieces, escaped once.
 #[derive(Debug, Clone, Default)]
-pub struct Fragments {
+pub(crate) struct Fragments {
     /// `{"schema_version":…,"policy":{…},"at":`
     head: String,
     /// `,"valid_from":…,"valid_until":…},"complete":`
@@ -50,6 +51,8 @@ pub struct Fragments {
     outcome_ref: Vec<String>,
     deadline_ref: Vec<String>,
     open_ref: Vec<String>,
+    /// Per enum, per variant: its quoted name, as a value of that enum is written.
+    variant: Vec<Vec<String>>,
 }
 
 /// `s` as a JSON string.
@@ -176,6 +179,11 @@ impl Fragments {
             outcome_ref: refs(policy.outcomes.len(), OutputRef::Outcome),
             deadline_ref: refs(policy.deadlines.len(), OutputRef::Deadline),
             open_ref: refs(policy.rules.len(), OutputRef::Open),
+            variant: policy
+                .enums
+                .iter()
+                .map(|e| e.variants.iter().map(|v| q(&v.name)).collect())
+                .collect(),
         }
     }
 
@@ -197,9 +205,37 @@ fn get(list: &[String], i: u32) -> &str {
     list.get(i as usize).map_or("\"\"", String::as_str)
 }
 
+/// Appends `at` as the Decision writes it: a quoted RFC 3339 time in the policy's
+/// zone, or `null`. The [`Evaluator`](super::Evaluator) keeps the last one.
+pub(crate) fn write_at(policy: &Policy, at: Option<i64>, out: &mut Vec<u8>) {
+    match at {
+        Some(t) => instant(policy, t, out),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+/// A quoted RFC 3339 time in the policy's zone (nothing in it needs escaping).
+fn instant(policy: &Policy, t: i64, out: &mut Vec<u8>) {
+    out.push(b'"');
+    let _ = crate::time::write_instant(&mut Bytes(out), t, policy.calendar.zone.offset_at(t));
+    out.push(b'"');
+}
+
+/// `fmt::Write` into a byte buffer.
+struct Bytes<'a>(&'a mut Vec<u8>);
+
+impl std::fmt::Write for Bytes<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.extend_from_slice(s.as_bytes());
+        Ok(())
+    }
+}
+
 struct W<'a> {
     policy: &'a Policy,
     f: &'a Fragments,
+    /// The evaluation time, already written ([`write_at`]).
+    at: &'a [u8],
     out: &'a mut Vec<u8>,
 }
 
@@ -229,10 +265,29 @@ impl W<'_> {
         self.raw(if b { "true" } else { "false" });
     }
 
+    /// A value, as `serde_json` writes [`json_value`] of it.
     fn value(&mut self, v: &Value) {
         match v {
             Value::Bool(b) => self.bool(*b),
             Value::Int(i) => self.number(i),
+            Value::Text(t) => self.text(t),
+            Value::Enum(e, i) => {
+                let f = self.f;
+                match f.variant.get(*e as usize).and_then(|v| v.get(*i as usize)) {
+                    Some(name) => self.raw(name),
+                    None => self.raw("\"\""),
+                }
+            }
+            Value::Decimal(d) => {
+                let _ = write!(self.out, "\"{}\"", d.normalize());
+            }
+            Value::Date(d) => {
+                self.out.push(b'"');
+                let _ = crate::time::write_date(&mut Bytes(self.out), *d);
+                self.out.push(b'"');
+            }
+            Value::DateTime(t) => instant(self.policy, *t, self.out),
+            Value::List(items) => self.list(items.iter(), |w, x| w.value(x)),
             other => {
                 let j = json_value(self.policy, other);
                 if serde_json::to_writer(&mut *self.out, &j).is_err() {
@@ -294,10 +349,7 @@ impl W<'_> {
 
     fn instant(&mut self, t: Option<i64>) {
         match t {
-            Some(t) => {
-                let s = instant(self.policy, t);
-                self.text(&s);
-            }
+            Some(t) => instant(self.policy, t, self.out),
             None => self.raw("null"),
         }
     }
@@ -305,7 +357,7 @@ impl W<'_> {
     fn decision(&mut self, o: &Outputs) {
         let (policy, f) = (self.policy, self.f);
         self.raw(&f.head);
-        self.instant(o.at);
+        self.out.extend_from_slice(self.at);
         self.raw(",\"validity\":{\"status\":");
         self.word(o.validity.as_str());
         self.raw(&f.validity_tail);
@@ -401,7 +453,8 @@ impl W<'_> {
         self.list(&o.opens, |w, x| {
             w.raw("{\"target\":");
             match x.target {
-                Some(t) => w.text(&open_target(policy, t)),
+                Some(OpenTarget::Action(a)) => w.raw(get(&f.action_ref, a)),
+                Some(OpenTarget::Outcome(o)) => w.raw(get(&f.outcome_ref, o)),
                 None => w.raw("null"),
             }
             w.raw(",\"reason\":");
@@ -438,8 +491,8 @@ impl W<'_> {
     }
 }
 
-/// Appends the compact Decision JSON of `o` to `out`.
-pub(crate) fn write(policy: &Policy, o: &Outputs, out: &mut Vec<u8>) {
-    let f = policy.fragments();
-    W { policy, f, out }.decision(o);
+/// Appends the compact Decision JSON of `o` to `out`; `at` is `o.at` written
+/// by [`write_at`].
+pub(crate) fn write(policy: &Policy, f: &Fragments, at: &[u8], o: &Outputs, out: &mut Vec<u8>) {
+    W { policy, f, at, out }.decision(o);
 }

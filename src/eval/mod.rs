@@ -4,9 +4,9 @@ mod calendar;
 mod combine;
 pub mod decision;
 mod decode;
+mod engine;
 mod expr;
-pub mod json_out;
-mod materialize;
+mod json_out;
 mod outputs;
 mod refine;
 pub mod render;
@@ -15,13 +15,13 @@ mod value3;
 
 pub use crate::time::parse_duration;
 pub use decode::{decode_case, decode_case_into, decode_fact, decode_value, CaseError};
+pub use engine::{Engine, Evaluator};
 pub use expr::in_range;
 pub use render::json_value as value_json;
 
 use crate::check::ir::*;
 use crate::value::Value;
-use decision::*;
-use outputs::{OutputRef, Outputs};
+use outputs::{OutputRef, Outputs, Scratch, Warning};
 use value3::{and, not, or, Deps, V};
 
 /// What the case says about one fact.
@@ -35,7 +35,7 @@ pub enum FactValue {
 }
 
 /// A case record decoded into the policy's fact slots.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Case {
     pub slots: Vec<FactValue>,
 }
@@ -53,7 +53,7 @@ pub(crate) struct Env<'p> {
     pub case: &'p [FactValue],
     pub at: Option<i64>,
     pub lets: Vec<V>,
-    pub warnings: Vec<WarningOut>,
+    pub warnings: Vec<Warning>,
 }
 
 impl<'p> Env<'p> {
@@ -86,7 +86,7 @@ impl<'p> Env<'p> {
 
     fn runtime_error(&mut self, message: String) {
         if !self.warnings.iter().any(|w| w.message == message) {
-            self.warnings.push(WarningOut {
+            self.warnings.push(Warning {
                 code: "W0102",
                 message,
             });
@@ -99,30 +99,6 @@ impl<'p> Env<'p> {
             other => other.to_string(),
         }
     }
-}
-
-/// Evaluates a policy on a case at an evaluation time (seconds since the epoch).
-pub fn evaluate(policy: &Policy, case: &Case, at: Option<i64>) -> Decision {
-    materialize::decision(policy, evaluate_outputs(policy, case, at))
-}
-
-/// Evaluates and writes the Decision as compact JSON, the same text
-/// `serde_json::to_writer(&evaluate(..))` gives, without building a [`Decision`].
-pub fn evaluate_to_json(policy: &Policy, case: &Case, at: Option<i64>, out: &mut Vec<u8>) {
-    json_out::write(policy, &evaluate_outputs(policy, case, at), out);
-}
-
-/// Every output by index, settled as far as the case allows.
-pub(crate) fn evaluate_outputs(policy: &Policy, case: &Case, at: Option<i64>) -> Outputs {
-    let mut env = Env::new(policy, case, at);
-    let fired = fire(&mut env, None);
-    let mut o = finish(&mut env, &fired, None);
-    let fired = Fired {
-        lets: std::mem::take(&mut env.lets),
-        ..fired
-    };
-    refine::refine(policy, case, at, &fired, &mut o);
-    o
 }
 
 /// The derived facts' values and whether each rule fires, on one case.
@@ -142,7 +118,13 @@ pub(crate) struct Fired {
 /// waited on other facts only keeps waiting on them. The caller makes sure no
 /// `is answered` reads a changed fact, the one thing that is not monotone.
 pub(crate) fn fire(env: &mut Env, reuse: Option<(&Fired, &Deps)>) -> Fired {
+    fire_into(env, reuse, Vec::with_capacity(env.policy.rules.len()))
+}
+
+/// [`fire`], with `fires` (emptied first) reused for the rules' values.
+pub(crate) fn fire_into(env: &mut Env, reuse: Option<(&Fired, &Deps)>, mut fires: Vec<V>) -> Fired {
     let policy = env.policy;
+    fires.clear();
     let stale = |earlier: Option<&V>| match (reuse, earlier) {
         (Some((_, changed)), Some(V::Unknown(d))) => d.intersects(changed),
         (Some(_), Some(V::Known(_))) => false,
@@ -167,7 +149,6 @@ pub(crate) fn fire(env: &mut Env, reuse: Option<(&Fired, &Deps)>) -> Fired {
         env.lets.push(v);
     }
     let window = validity_window(policy, env.at, env);
-    let mut fires = Vec::with_capacity(policy.rules.len());
     // One evaluator for every rule condition: the derived facts are settled.
     let mut run = expr::Interp::new(env);
     for (i, r) in policy.rules.iter().enumerate() {
@@ -204,28 +185,33 @@ pub(crate) fn fire(env: &mut Env, reuse: Option<(&Fired, &Deps)>) -> Fired {
     }
 }
 
-/// Which rules are effective (fire and are not overridden), then every output.
-pub(crate) fn finish(env: &mut Env, fired: &Fired, wanted: Option<&[OutputRef]>) -> Outputs {
+/// Which rules are effective (fire and are not overridden, into `effective`),
+/// then every output, into `o`.
+pub(crate) fn finish(
+    env: &mut Env,
+    fired: &Fired,
+    wanted: Option<&[OutputRef]>,
+    effective: &mut Vec<V>,
+    s: &mut Scratch,
+    o: &mut Outputs,
+) {
     let policy = env.policy;
     // A rule is effective when it fires and nothing overriding it fires.
-    let effective: Vec<V> = policy
-        .rules
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let f = fired.fires.get(i).cloned().unwrap_or(V::FALSE);
-            if r.overridden_by.is_empty() || f.is_false() {
-                return f;
-            }
-            let mut overridden = V::FALSE;
-            for o in &r.overridden_by {
-                let f = fired.fires.get(*o as usize).cloned().unwrap_or(V::FALSE);
-                overridden = or(overridden, || f);
-            }
-            and(f, || not(overridden))
-        })
-        .collect();
-    outputs::decide(env, &effective, fired.window.clone(), wanted)
+    effective.clear();
+    effective.extend(policy.rules.iter().enumerate().map(|(i, r)| {
+        let f = fired.fires.get(i).cloned().unwrap_or(V::FALSE);
+        if r.overridden_by.is_empty() || f.is_false() {
+            return f;
+        }
+        let mut overridden = V::FALSE;
+        for o in &r.overridden_by {
+            let f = fired.fires.get(*o as usize).cloned().unwrap_or(V::FALSE);
+            overridden = or(overridden, || f);
+        }
+        and(f, || not(overridden))
+    }));
+    o.recycle(s);
+    outputs::decide(env, effective, fired.window.clone(), wanted, s, o);
 }
 
 fn validity_window(policy: &Policy, at: Option<i64>, env: &Env) -> V {

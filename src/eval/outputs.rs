@@ -1,14 +1,15 @@
 //! What a case decides, by index: every output of the policy with its status, the
 //! rules behind it and the facts it waits on, with no names or texts yet.
 //!
-//! This is the form the refinement compares and adopts, and the one both the
-//! [`Decision`](super::decision::Decision) and the direct JSON writer are made from.
+//! This is the form the refinement compares and adopts, and the one the JSON
+//! writer (`json_out.rs`) writes the Decision from. Every vector here is reused
+//! from case to case ([`Outputs::recycle`], [`Scratch`]): a complete case
+//! allocates nothing to be decided.
 
 use super::combine::{
     decide_action, decide_earliest, decide_value, presence, Contrib, ValueDecision, ALLOW, FORBID,
     OPEN, REQUIRE,
 };
-use super::decision::WarningOut;
 use super::render;
 use super::status::{OutcomeStatus, Presence, UndecidedReason, ValidityStatus, Verdict};
 use super::value3::{Deps, V};
@@ -104,17 +105,28 @@ pub(crate) struct ItemV {
 }
 
 impl ItemV {
-    fn new(index: usize, status: Presence, rules: Vec<u32>, deps: Option<Deps>) -> ItemV {
-        ItemV {
-            index: index as u32,
-            status,
-            rules,
-            deps,
+    /// An item for output `index`, from the spare ones when there is one (its
+    /// vectors and text keep their capacity).
+    fn take(spare: &mut Vec<ItemV>, index: usize) -> ItemV {
+        let mut item = spare.pop().unwrap_or(ItemV {
+            index: 0,
+            status: Presence::Undecided,
+            rules: Vec::new(),
+            deps: None,
             value: None,
             due: None,
             text: String::new(),
             missing: Vec::new(),
-        }
+        });
+        item.index = index as u32;
+        item.status = Presence::Undecided;
+        item.rules.clear();
+        item.deps = None;
+        item.value = None;
+        item.due = None;
+        item.text.clear();
+        item.missing.clear();
+        item
     }
 }
 
@@ -166,6 +178,13 @@ pub(crate) struct PendingV {
     pub decides: Vec<OutputRef>,
 }
 
+/// A warning of one case: a `W01xx` code and its message.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Warning {
+    pub code: &'static str,
+    pub message: String,
+}
+
 /// Everything a case decides, by index, in declaration order.
 #[derive(Debug, Clone)]
 pub(crate) struct Outputs {
@@ -182,25 +201,90 @@ pub(crate) struct Outputs {
     pub deadlines: Vec<ItemV>,
     pub opens: Vec<OpenV>,
     pub pending: Vec<PendingV>,
-    pub warnings: Vec<WarningOut>,
+    pub warnings: Vec<Warning>,
     /// Whether something waits on the evaluation time (W0104).
     pub needs_time: bool,
 }
 
-/// Per-output contributions, gathered from the rules in declaration order.
-struct Gathered<'a> {
-    verdicts: Vec<Vec<(usize, Contrib<'a>)>>,
-    asks: Vec<Vec<Contrib<'a>>>,
-    says: Vec<Vec<Contrib<'a>>>,
-    field_req: Vec<Vec<Contrib<'a>>>,
-    field_val: Vec<Vec<(Contrib<'a>, V)>>,
-    outcome_val: Vec<Vec<(Contrib<'a>, V)>>,
-    outcome_open: Vec<Vec<Contrib<'a>>>,
-    dues: Vec<Vec<(Contrib<'a>, V)>>,
+impl Default for Outputs {
+    fn default() -> Outputs {
+        Outputs {
+            at: None,
+            validity: ValidityStatus::Valid,
+            complete: false,
+            questions: Vec::new(),
+            actions: Vec::new(),
+            fields: Vec::new(),
+            scripts: Vec::new(),
+            outcomes: Vec::new(),
+            deadlines: Vec::new(),
+            opens: Vec::new(),
+            pending: Vec::new(),
+            warnings: Vec::new(),
+            needs_time: false,
+        }
+    }
 }
 
-fn empty<T>(n: usize) -> Vec<Vec<T>> {
-    (0..n).map(|_| Vec::new()).collect()
+impl Outputs {
+    /// Empties every list for the next case, keeping what can be reused in `s`.
+    pub fn recycle(&mut self, s: &mut Scratch) {
+        for list in [
+            &mut self.questions,
+            &mut self.fields,
+            &mut self.scripts,
+            &mut self.deadlines,
+        ] {
+            s.spare_items.append(list);
+        }
+        s.spare_pending.append(&mut self.pending);
+        self.opens.clear();
+        self.warnings.clear();
+    }
+}
+
+/// The working space of [`decide`], kept from case to case.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    g: Gathered,
+    /// Undecided outputs and what they wait on, for `pending`.
+    waiting: Vec<(OutputRef, Deps)>,
+    open_pending: Vec<(OutputRef, Deps)>,
+    contribs: Vec<Contrib>,
+    /// Rules behind a field's value (its own rules come from `presence`).
+    value_rules: Vec<u32>,
+    spare_items: Vec<ItemV>,
+    spare_pending: Vec<PendingV>,
+}
+
+/// Per-output contributions, gathered from the rules in declaration order.
+#[derive(Debug, Default)]
+struct Gathered {
+    verdicts: Vec<Vec<(usize, Contrib)>>,
+    asks: Vec<Vec<Contrib>>,
+    says: Vec<Vec<Contrib>>,
+    field_req: Vec<Vec<Contrib>>,
+    field_val: Vec<Vec<(Contrib, V)>>,
+    outcome_val: Vec<Vec<(Contrib, V)>>,
+    outcome_open: Vec<Vec<Contrib>>,
+    dues: Vec<Vec<(Contrib, V)>>,
+}
+
+impl Gathered {
+    fn reset(&mut self, policy: &Policy) {
+        fn reset<T>(v: &mut Vec<Vec<T>>, n: usize) {
+            v.resize_with(n, Vec::new);
+            v.iter_mut().for_each(Vec::clear);
+        }
+        reset(&mut self.verdicts, policy.actions.len());
+        reset(&mut self.asks, policy.questions.len());
+        reset(&mut self.says, policy.scripts.len());
+        reset(&mut self.field_req, policy.fields.len());
+        reset(&mut self.field_val, policy.fields.len());
+        reset(&mut self.outcome_val, policy.outcomes.len());
+        reset(&mut self.outcome_open, policy.outcomes.len());
+        reset(&mut self.dues, policy.deadlines.len());
+    }
 }
 
 fn push<T>(v: &mut [Vec<T>], i: u32, x: T) {
@@ -213,7 +297,8 @@ fn slice<T>(v: &[Vec<T>], i: usize) -> &[T] {
     v.get(i).map(Vec::as_slice).unwrap_or(&[])
 }
 
-/// Decides every output from the rules' effectiveness (`effective[i]` for rule `i`).
+/// Decides every output into `o` (emptied with [`Outputs::recycle`] first) from
+/// the rules' effectiveness (`effective[i]` for rule `i`).
 ///
 /// With `wanted`, only those outputs are decided (the others are left out, or
 /// stand as placeholders in `actions` and `outcomes`), with no pending list and no
@@ -223,24 +308,16 @@ pub(crate) fn decide(
     effective: &[V],
     window: V,
     wanted: Option<&[OutputRef]>,
-) -> Outputs {
+    s: &mut Scratch,
+    o: &mut Outputs,
+) {
     let policy = env.policy;
     let full = wanted.is_none();
     let want = |r: OutputRef| wanted.is_none_or(|w| w.contains(&r));
-    let mut g = Gathered {
-        verdicts: empty(policy.actions.len()),
-        asks: empty(policy.questions.len()),
-        says: empty(policy.scripts.len()),
-        field_req: empty(policy.fields.len()),
-        field_val: empty(policy.fields.len()),
-        outcome_val: empty(policy.outcomes.len()),
-        outcome_open: empty(policy.outcomes.len()),
-        dues: empty(policy.deadlines.len()),
-    };
-    let mut opens: Vec<OpenV> = Vec::new();
-    // Undecided outputs and what they wait on, for `pending`.
-    let mut waiting: Vec<(OutputRef, Deps)> = Vec::new();
-    let mut open_pending: Vec<(OutputRef, Deps)> = Vec::new();
+    let g = &mut s.g;
+    g.reset(policy);
+    s.waiting.clear();
+    s.open_pending.clear();
 
     for (ri, r) in policy.rules.iter().enumerate() {
         let Some(eff) = effective.get(ri) else {
@@ -251,13 +328,13 @@ pub(crate) fn decide(
         }
         let rule = ri as u32;
         for (ei, e) in r.effects.iter().enumerate() {
-            let c = Contrib { rule, eff };
+            let c = Contrib { rule };
             if !full && !wanted_effect(e, &want) {
                 continue;
             }
             match e {
                 CEffect::Ask(q) => push(&mut g.asks, *q, c),
-                CEffect::Say(s) => push(&mut g.says, *s, c),
+                CEffect::Say(x) => push(&mut g.says, *x, c),
                 CEffect::RequireField(f) => push(&mut g.field_req, *f, c),
                 CEffect::Require(a) => push(&mut g.verdicts, *a, (REQUIRE, c)),
                 CEffect::Allow(a) => push(&mut g.verdicts, *a, (ALLOW, c)),
@@ -322,31 +399,37 @@ pub(crate) fn decide(
                     }
                     match eff {
                         _ if !full => {}
-                        V::Known(_) => opens.push(OpenV {
+                        V::Known(_) => o.opens.push(OpenV {
                             rule,
                             target: *target,
                             effect: ei as u32,
                         }),
-                        V::Unknown(d) => open_pending.push((OutputRef::Open(rule), d.clone())),
+                        V::Unknown(d) => s.open_pending.push((OutputRef::Open(rule), d.clone())),
                     }
                 }
             }
         }
     }
+    let g = &s.g;
+    let waiting = &mut s.waiting;
 
-    let mut actions = Vec::with_capacity(policy.actions.len());
-    for (ai, a) in policy.actions.iter().enumerate() {
+    o.actions
+        .resize_with(policy.actions.len(), || ActionV::PLACEHOLDER);
+    for ((ai, a), out) in policy.actions.iter().enumerate().zip(&mut o.actions) {
         if !want(OutputRef::Action(ai as u32)) {
-            actions.push(ActionV::PLACEHOLDER);
+            out.verdict = Verdict::Undecided;
+            out.reason = None;
+            out.rules.clear();
+            out.deps = None;
             continue;
         }
-        let mut out = decide_action(a, slice(&g.verdicts, ai));
+        decide_action(a, slice(&g.verdicts, ai), effective, out);
         if let Some(d) = &out.deps {
             out.reason = Some(reason_of(env, d));
             waiting.push((OutputRef::Action(ai as u32), d.clone()));
         }
         if full && out.reason == Some(UndecidedReason::Conflict) {
-            env.warnings.push(WarningOut {
+            env.warnings.push(Warning {
                 code: "W0103",
                 message: format!(
                     "rules both require and forbid `{}` and none overrides the other",
@@ -354,52 +437,57 @@ pub(crate) fn decide(
                 ),
             });
         }
-        actions.push(out);
     }
 
-    let mut questions = Vec::new();
     for qi in 0..policy.questions.len() {
         if !want(OutputRef::Question(qi as u32)) {
             continue;
         }
-        let (status, rules, deps) = presence(slice(&g.asks, qi));
-        let Some(status) = status else { continue };
+        let mut item = ItemV::take(&mut s.spare_items, qi);
+        let (status, deps) = presence(slice(&g.asks, qi), effective, &mut item.rules);
+        let Some(status) = status else {
+            s.spare_items.push(item);
+            continue;
+        };
         if let Some(d) = &deps {
             waiting.push((OutputRef::Question(qi as u32), d.clone()));
         }
-        questions.push(ItemV::new(qi, status, rules, deps));
+        item.status = status;
+        item.deps = deps;
+        o.questions.push(item);
     }
 
-    let mut scripts = Vec::new();
-    for (si, s) in policy.scripts.iter().enumerate() {
+    for (si, sd) in policy.scripts.iter().enumerate() {
         if !want(OutputRef::Script(si as u32)) {
             continue;
         }
-        let (status, rules, deps) = presence(slice(&g.says, si));
-        let Some(status) = status else { continue };
+        let mut item = ItemV::take(&mut s.spare_items, si);
+        let (status, deps) = presence(slice(&g.says, si), effective, &mut item.rules);
+        let Some(status) = status else {
+            s.spare_items.push(item);
+            continue;
+        };
         if let Some(d) = &deps {
             waiting.push((OutputRef::Script(si as u32), d.clone()));
         }
-        let (text, missing) = render::script(env, s);
-        if let Some(max) = s.max_chars {
-            let length = text.chars().count();
-            if full && length > max as usize && missing.is_empty() {
-                env.warnings.push(WarningOut {
+        render::script(env, sd, &mut item.text, &mut item.missing);
+        if let Some(max) = sd.max_chars {
+            let length = item.text.chars().count();
+            if full && length > max as usize && item.missing.is_empty() {
+                env.warnings.push(Warning {
                     code: "W0101",
                     message: format!(
                         "script `{}` is {length} characters long, more than its limit of {max}",
-                        s.name
+                        sd.name
                     ),
                 });
             }
         }
-        let mut item = ItemV::new(si, status, rules, deps);
-        item.text = text;
-        item.missing = missing;
-        scripts.push(item);
+        item.status = status;
+        item.deps = deps;
+        o.scripts.push(item);
     }
 
-    let mut fields = Vec::new();
     for fi in 0..policy.fields.len() {
         if !want(OutputRef::Field(fi as u32)) {
             continue;
@@ -407,16 +495,18 @@ pub(crate) fn decide(
         let req = slice(&g.field_req, fi);
         let vals = slice(&g.field_val, fi);
         // A prescribed value also makes the field mandatory.
-        let all: Vec<Contrib> = req
-            .iter()
-            .copied()
-            .chain(vals.iter().map(|(c, _)| *c))
-            .collect();
-        let (status, rules, mut deps) = presence(&all);
-        let Some(status) = status else { continue };
-        let value = match decide_value(vals) {
-            ValueDecision::Set(v, _) => Some(v),
-            ValueDecision::Undecided(d, _) => {
+        s.contribs.clear();
+        s.contribs.extend(req.iter().copied());
+        s.contribs.extend(vals.iter().map(|(c, _)| *c));
+        let mut item = ItemV::take(&mut s.spare_items, fi);
+        let (status, mut deps) = presence(&s.contribs, effective, &mut item.rules);
+        let Some(status) = status else {
+            s.spare_items.push(item);
+            continue;
+        };
+        let value = match decide_value(vals, effective, &mut s.value_rules) {
+            ValueDecision::Set(v) => Some(v.clone()),
+            ValueDecision::Undecided(d) => {
                 deps.get_or_insert_with(Deps::default).union(&d);
                 None
             }
@@ -430,31 +520,37 @@ pub(crate) fn decide(
         if let Some(d) = &deps {
             waiting.push((OutputRef::Field(fi as u32), d.clone()));
         }
-        let mut item = ItemV::new(fi, status, rules, deps);
+        item.status = status;
+        item.deps = deps;
         item.value = value;
-        fields.push(item);
+        o.fields.push(item);
     }
 
-    let mut outcomes = Vec::with_capacity(policy.outcomes.len());
-    for (oi, o) in policy.outcomes.iter().enumerate() {
+    o.outcomes
+        .resize_with(policy.outcomes.len(), || OutcomeV::PLACEHOLDER);
+    for ((oi, od), out) in policy.outcomes.iter().enumerate().zip(&mut o.outcomes) {
         if !want(OutputRef::Outcome(oi as u32)) {
-            outcomes.push(OutcomeV::PLACEHOLDER);
+            out.status = OutcomeStatus::Unset;
+            out.value = None;
+            out.rules.clear();
+            out.reason = None;
+            out.deps = None;
             continue;
         }
-        let out = decide_outcome(
+        decide_outcome(
             env,
-            o,
+            od,
             slice(&g.outcome_val, oi),
             slice(&g.outcome_open, oi),
+            effective,
             full,
+            out,
         );
         if let Some(d) = &out.deps {
             waiting.push((OutputRef::Outcome(oi as u32), d.clone()));
         }
-        outcomes.push(out);
     }
 
-    let mut deadlines = Vec::new();
     for di in 0..policy.deadlines.len() {
         if !want(OutputRef::Deadline(di as u32)) {
             continue;
@@ -463,26 +559,29 @@ pub(crate) fn decide(
         if vals.is_empty() {
             continue;
         }
-        let (status, due, rules, deps) = decide_earliest(vals);
+        let mut item = ItemV::take(&mut s.spare_items, di);
+        let (status, due, deps) = decide_earliest(vals, effective, &mut item.rules);
         if let Some(d) = &deps {
             waiting.push((OutputRef::Deadline(di as u32), d.clone()));
         }
-        let Some(status) = status else { continue };
-        let mut item = ItemV::new(di, status, rules, deps);
+        let Some(status) = status else {
+            s.spare_items.push(item);
+            continue;
+        };
+        item.status = status;
         item.due = due;
-        deadlines.push(item);
+        item.deps = deps;
+        o.deadlines.push(item);
     }
-    waiting.extend(open_pending);
+    waiting.append(&mut s.open_pending);
 
-    let pending = if full {
-        pending_list(env, &waiting)
-    } else {
-        Vec::new()
-    };
+    if full {
+        pending_list(env, waiting, &mut s.spare_pending, &mut o.pending);
+    }
     let needs_time = waiting.iter().any(|(_, d)| d.contains(env.time_bit()))
         || window.deps().is_some_and(|d| d.contains(env.time_bit()));
     if full && needs_time {
-        env.warnings.push(WarningOut {
+        env.warnings.push(Warning {
             code: "W0104",
             message: "no evaluation time was given: validity dates and time rules cannot be decided (pass --at)".into(),
         });
@@ -496,21 +595,12 @@ pub(crate) fn decide(
     {
         env.warnings.push(expired_warning(policy, validity));
     }
-    Outputs {
-        at: env.at,
-        validity,
-        complete: pending.is_empty() && !needs_time,
-        questions,
-        actions,
-        fields,
-        scripts,
-        outcomes,
-        deadlines,
-        opens,
-        pending,
-        warnings: std::mem::take(&mut env.warnings),
-        needs_time,
-    }
+    o.at = env.at;
+    o.validity = validity;
+    o.complete = o.pending.is_empty() && !needs_time;
+    o.needs_time = needs_time;
+    // The warnings move to `o`; `env` keeps `o`'s emptied vector for the next case.
+    std::mem::swap(&mut o.warnings, &mut env.warnings);
 }
 
 fn validity_status(env: &Env, window: &V) -> ValidityStatus {
@@ -531,12 +621,12 @@ fn validity_status(env: &Env, window: &V) -> ValidityStatus {
     }
 }
 
-fn expired_warning(policy: &Policy, validity: ValidityStatus) -> WarningOut {
+fn expired_warning(policy: &Policy, validity: ValidityStatus) -> Warning {
     let date = |d: Option<i32>| {
         d.map(crate::time::format_date)
             .unwrap_or_else(|| "…".into())
     };
-    WarningOut {
+    Warning {
         code: "W0105",
         message: format!(
             "the policy is {} at the evaluation time: no rule applies (valid {} – {})",
@@ -556,43 +646,40 @@ fn decide_outcome(
     o: &OutcomeDef,
     vals: &[(Contrib, V)],
     open: &[Contrib],
+    effective: &[V],
     warn: bool,
-) -> OutcomeV {
-    let open_certain: Vec<u32> = open
-        .iter()
-        .filter(|c| c.eff.is_true())
-        .map(|c| c.rule)
-        .collect();
+    out: &mut OutcomeV,
+) {
+    let rules = &mut out.rules;
+    rules.clear();
+    rules.extend(
+        open.iter()
+            .filter(|c| c.eff(effective).is_true())
+            .map(|c| c.rule),
+    );
     let mut open_deps = Deps::default();
     for c in open {
-        if let V::Unknown(d) = c.eff {
+        if let V::Unknown(d) = c.eff(effective) {
             open_deps.union(d);
         }
     }
-    let (status, value, rules, reason, mut deps) = if !open_certain.is_empty() {
+    let (status, value, reason, mut deps) = if !rules.is_empty() {
         (
             OutcomeStatus::Undecided,
             None,
-            open_certain,
             Some(UndecidedReason::Open),
             None,
         )
     } else {
-        match decide_value(vals) {
-            ValueDecision::Set(v, rules) => (OutcomeStatus::Set, Some(v), rules, None, None),
+        match decide_value(vals, effective, rules) {
+            ValueDecision::Set(v) => (OutcomeStatus::Set, Some(v.clone()), None, None),
             ValueDecision::Unset => match &o.default {
-                Some(d) => (
-                    OutcomeStatus::Default,
-                    Some(d.clone()),
-                    Vec::new(),
-                    None,
-                    None,
-                ),
-                None => (OutcomeStatus::Unset, None, Vec::new(), None, None),
+                Some(d) => (OutcomeStatus::Default, Some(d.clone()), None, None),
+                None => (OutcomeStatus::Unset, None, None, None),
             },
-            ValueDecision::Conflict(rules) => {
+            ValueDecision::Conflict => {
                 if warn {
-                    env.warnings.push(WarningOut {
+                    env.warnings.push(Warning {
                         code: "W0103",
                         message: format!(
                             "rules give `{}` different values and none overrides the other",
@@ -603,15 +690,13 @@ fn decide_outcome(
                 (
                     OutcomeStatus::Undecided,
                     None,
-                    rules,
                     Some(UndecidedReason::Conflict),
                     None,
                 )
             }
-            ValueDecision::Undecided(d, rules) => (
+            ValueDecision::Undecided(d) => (
                 OutcomeStatus::Undecided,
                 None,
-                rules,
                 Some(reason_of(env, &d)),
                 Some(d),
             ),
@@ -629,13 +714,10 @@ fn decide_outcome(
         (Some(d), None) => Some(reason_of(env, d)),
         (_, r) => r,
     };
-    OutcomeV {
-        status,
-        value,
-        rules,
-        reason,
-        deps,
-    }
+    out.status = status;
+    out.value = value;
+    out.reason = reason;
+    out.deps = deps;
 }
 
 /// `pending` when some fact it waits on can still be asked, else `unanswered`.
@@ -652,28 +734,36 @@ fn reason_of(env: &Env, d: &Deps) -> UndecidedReason {
     }
 }
 
-/// Facts not yet asked that would help decide something, the one deciding most first.
-pub(crate) fn pending_list(env: &Env, waiting: &[(OutputRef, Deps)]) -> Vec<PendingV> {
-    let mut out: Vec<PendingV> = Vec::new();
+/// Facts not yet asked that would help decide something, the one deciding most
+/// first, into `out` (entries come from `spare` when there are some).
+pub(crate) fn pending_list(
+    env: &Env,
+    waiting: &[(OutputRef, Deps)],
+    spare: &mut Vec<PendingV>,
+    out: &mut Vec<PendingV>,
+) {
     for i in 0..env.policy.facts.len() {
         if !matches!(env.case.get(i), Some(FactValue::Absent)) {
             continue;
         }
-        let decides: Vec<OutputRef> = waiting
-            .iter()
-            .filter(|(_, d)| d.contains(i))
-            .map(|(n, _)| *n)
-            .collect();
-        if decides.is_empty() {
+        if !waiting.iter().any(|(_, d)| d.contains(i)) {
             continue;
         }
-        out.push(PendingV {
-            fact: i as u32,
-            decides,
+        let mut p = spare.pop().unwrap_or(PendingV {
+            fact: 0,
+            decides: Vec::new(),
         });
+        p.fact = i as u32;
+        p.decides.clear();
+        p.decides.extend(
+            waiting
+                .iter()
+                .filter(|(_, d)| d.contains(i))
+                .map(|(n, _)| *n),
+        );
+        out.push(p);
     }
-    sort_pending(&mut out);
-    out
+    sort_pending(out);
 }
 
 /// The fact that settles most first; declaration order between equals.

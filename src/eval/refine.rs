@@ -6,7 +6,7 @@
 //! The comparison works on [`Outputs`] (indices and statuses): no names, texts or
 //! reasons are made for the tried answers.
 
-use super::outputs::{sort_pending, ItemV, OutputRef, Outputs};
+use super::outputs::{sort_pending, ItemV, OutputRef, Outputs, Scratch};
 use super::status::{OutcomeStatus, Presence, UndecidedReason, Verdict};
 use super::value3::Deps;
 use super::{finish, fire, Case, Env, FactValue, Fired};
@@ -161,7 +161,16 @@ fn adopt(o: &mut Outputs, settled: &Outputs, r: OutputRef, rules: Vec<u32>) {
     }
 }
 
-pub(super) fn refine(policy: &Policy, case: &Case, at: Option<i64>, base: &Fired, o: &mut Outputs) {
+/// Settles what every answer to the missing facts decides the same way.
+/// `answer_read` is [`Policy::answer_reads`].
+pub(super) fn refine(
+    policy: &Policy,
+    answer_read: &[bool],
+    case: &Case,
+    at: Option<i64>,
+    base: &Fired,
+    o: &mut Outputs,
+) {
     // Group the outputs by the set of missing facts they wait on.
     let mut groups: BTreeMap<Vec<usize>, Vec<OutputRef>> = BTreeMap::new();
     for (output, deps) in undecided(o) {
@@ -173,6 +182,7 @@ pub(super) fn refine(policy: &Policy, case: &Case, at: Option<i64>, base: &Fired
         groups.entry(facts).or_default().push(output);
     }
     let mut settled_any = false;
+    let (mut effective, mut scratch) = (Vec::new(), Scratch::default());
     for (facts, outputs) in groups {
         if facts.is_empty()
             || !facts
@@ -201,7 +211,6 @@ pub(super) fn refine(policy: &Policy, case: &Case, at: Option<i64>, base: &Fired
         // `is answered` reads one of them (that answer changes from no to yes).
         let mut changed = Deps::default();
         facts.iter().for_each(|f| changed.insert(*f));
-        let answer_read = &policy.derived().answer_read;
         let reuse = if facts.iter().any(|f| answer_read.get(*f) != Some(&false)) {
             None
         } else {
@@ -224,7 +233,16 @@ pub(super) fn refine(policy: &Policy, case: &Case, at: Option<i64>, base: &Fired
             let fired = fire(&mut env, reuse);
             match &first {
                 None => {
-                    let out = finish(&mut env, &fired, Some(&outputs));
+                    let mut out = Outputs::default();
+                    let wanted = Some(outputs.as_slice());
+                    finish(
+                        &mut env,
+                        &fired,
+                        wanted,
+                        &mut effective,
+                        &mut scratch,
+                        &mut out,
+                    );
                     alive = outputs
                         .iter()
                         .filter(|r| reading(&out, **r).is_some())
@@ -242,7 +260,16 @@ pub(super) fn refine(policy: &Policy, case: &Case, at: Option<i64>, base: &Fired
                 }
                 Some(head) => {
                     let wanted: Vec<OutputRef> = alive.iter().map(|(r, _)| *r).collect();
-                    let out = finish(&mut env, &fired, Some(&wanted));
+                    let mut out = Outputs::default();
+                    let wanted = Some(wanted.as_slice());
+                    finish(
+                        &mut env,
+                        &fired,
+                        wanted,
+                        &mut effective,
+                        &mut scratch,
+                        &mut out,
+                    );
                     alive.retain_mut(|(r, rules)| {
                         let same =
                             reading(&out, *r).is_some() && reading(&out, *r) == reading(head, *r);
@@ -323,7 +350,7 @@ mod tests {
             let policy = crate::compile(&source, "p.pol")
                 .unwrap_or_else(|d| panic!("{d:?}"))
                 .policy;
-            let answer_read = &policy.derived().answer_read;
+            let answer_read = policy.answer_reads();
             for ex in &policy.examples {
                 let whole = crate::testing::example_case(&policy, ex);
                 for f in 0..whole.slots.len() {

@@ -31,66 +31,81 @@ pub fn json_value(policy: &Policy, v: &Value) -> J {
     }
 }
 
-/// How a value reads inside a script: enum values by their label.
-fn text_of(policy: &Policy, v: &Value) -> String {
+/// Appends how a value reads inside a script: enum values by their label.
+fn push_text(policy: &Policy, v: &Value, text: &mut String) {
+    use std::fmt::Write;
     match v {
-        Value::Enum(e, i) => policy
-            .enums
-            .get(*e as usize)
-            .and_then(|e| e.variants.get(*i as usize))
-            .map(|v| v.label.clone().unwrap_or_else(|| v.name.clone()))
-            .unwrap_or_default(),
+        Value::Enum(e, i) => {
+            if let Some(v) = policy
+                .enums
+                .get(*e as usize)
+                .and_then(|e| e.variants.get(*i as usize))
+            {
+                text.push_str(v.label.as_deref().unwrap_or(&v.name));
+            }
+        }
         Value::Bool(b) => {
             let (yes, no) = match policy.meta.language.as_deref() {
                 Some("ru") => ("да", "нет"),
                 Some("en") => ("yes", "no"),
                 _ => ("ya", "tidak"),
             };
-            (if *b { yes } else { no }).into()
+            text.push_str(if *b { yes } else { no });
+        }
+        Value::Text(t) => text.push_str(t),
+        Value::Int(i) => {
+            let _ = write!(text, "{i}");
+        }
+        Value::DateTime(t) => {
+            let _ = crate::time::write_instant(text, *t, policy.calendar.zone.offset_at(*t));
+        }
+        Value::Date(d) => {
+            let _ = crate::time::write_date(text, *d);
         }
         other => match json_value(policy, other) {
-            J::String(s) => s,
-            j => j.to_string(),
+            J::String(s) => text.push_str(&s),
+            j => {
+                let _ = write!(text, "{j}");
+            }
         },
     }
 }
 
-/// The script text, and the placeholders that could not be filled in.
-pub(crate) fn script(env: &mut Env, s: &ScriptDef) -> (String, Vec<String>) {
+/// Writes the script text into `text`, and the placeholders that could not be
+/// filled in into `missing` (both emptied first).
+pub(crate) fn script(env: &mut Env, s: &ScriptDef, text: &mut String, missing: &mut Vec<String>) {
     let policy = env.policy;
-    let mut text = String::new();
-    let mut missing = Vec::new();
+    text.clear();
+    missing.clear();
     for p in &s.parts {
         match p {
             ScriptPart::Text(t) => text.push_str(t),
             ScriptPart::Slot(slot) => {
-                let (v, name) = match slot {
-                    Slot::Fact(i) => (
-                        env.fact(*i as usize),
-                        policy.facts.get(*i as usize).map(|f| f.name.clone()),
-                    ),
-                    Slot::Let(i) => (
-                        env.lets
-                            .get(*i as usize)
-                            .cloned()
-                            .unwrap_or(V::Unknown(Default::default())),
-                        policy.lets.get(*i as usize).map(|l| l.name.clone()),
-                    ),
+                let v = match slot {
+                    Slot::Fact(i) => env.fact(*i as usize),
+                    Slot::Let(i) => env
+                        .lets
+                        .get(*i as usize)
+                        .cloned()
+                        .unwrap_or(V::Unknown(Default::default())),
                 };
-                let name = name.unwrap_or_default();
                 match v {
-                    V::Known(v) => text.push_str(&text_of(policy, &v)),
+                    V::Known(v) => push_text(policy, &v, text),
                     V::Unknown(_) => {
+                        let name = match slot {
+                            Slot::Fact(i) => policy.facts.get(*i as usize).map(|f| f.name.as_str()),
+                            Slot::Let(i) => policy.lets.get(*i as usize).map(|l| l.name.as_str()),
+                        }
+                        .unwrap_or_default();
                         text.push('{');
-                        text.push_str(&name);
+                        text.push_str(name);
                         text.push('}');
-                        if !missing.contains(&name) {
-                            missing.push(name);
+                        if !missing.iter().any(|m| m == name) {
+                            missing.push(name.to_string());
                         }
                     }
                 }
             }
         }
     }
-    (text, missing)
 }

@@ -33,6 +33,8 @@ fn error_line(out: &mut Vec<u8>, line: u64, code: ServiceErrorCode, message: &st
 struct Lines<'a> {
     state: &'a State,
     version: &'a Version,
+    /// Evaluates every line of the batch, reusing its buffers.
+    evaluator: crate::eval::Evaluator<'a>,
     id: &'a str,
     at: i64,
     decision_id: &'a str,
@@ -59,9 +61,14 @@ impl Lines<'_> {
             return;
         }
         let start = self.out.len();
-        let policy = &self.version.compiled.policy;
-        if crate::cli::batch::evaluate_line(policy, Some(self.at), line, self.number, &mut self.out)
-        {
+        let policy = self.version.engine.policy();
+        if crate::cli::batch::evaluate_line(
+            &mut self.evaluator,
+            Some(self.at),
+            line,
+            self.number,
+            &mut self.out,
+        ) {
             self.ok += 1;
             if let Some(log) = &self.state.log {
                 let facts = serde_json::from_slice(line).unwrap_or(serde_json::Value::Null);
@@ -109,6 +116,7 @@ pub async fn stream<S, E>(
     let mut lines = Lines {
         state: &state,
         version: &version,
+        evaluator: version.engine.evaluator(),
         id: &id,
         at,
         decision_id: &decision_id,

@@ -6,7 +6,7 @@
 //! last good compiled policy and records the failure.
 
 use crate::contract::{DiagnosticEntry, LoadStatus};
-use crate::{analysis, Compiled, Diagnostic};
+use crate::{analysis, Diagnostic, Engine};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -15,7 +15,8 @@ use std::sync::Arc;
 /// One compiled version of a policy file.
 #[derive(Debug)]
 pub struct Version {
-    pub compiled: Compiled,
+    /// The checked policy, ready to evaluate.
+    pub engine: Engine,
     /// `sha256:` and the hex digest of the file's bytes.
     pub content_hash: String,
     /// When this version was loaded (seconds since the epoch).
@@ -218,7 +219,7 @@ fn compile_entry(
             file: path.to_path_buf(),
             status: LoadStatus::Loaded,
             serving: Some(Arc::new(Version {
-                compiled,
+                engine: Engine::new(compiled.policy),
                 content_hash: hash.clone(),
                 loaded_at: now_secs(),
             })),

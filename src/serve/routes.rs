@@ -361,13 +361,16 @@ pub(super) async fn evaluate(
         Ok(None) => body_at,
         Err(r) => return r.into_response(),
     };
-    let policy = &version.compiled.policy;
+    let policy = version.engine.policy();
     let at = match parse_at(policy, at_text.as_deref()) {
         Ok(a) => a,
         Err(r) => return r.into_response(),
     };
     let mut out = Vec::with_capacity(4096);
-    match policy.evaluate_json_into(&case_text, Some(at), &mut out) {
+    match version
+        .engine
+        .evaluate_json_into(&case_text, Some(at), &mut out)
+    {
         Ok(()) => {
             state.metrics.evaluations(&id, 1, 0);
             let decision_id = state.decision_id();
@@ -441,7 +444,7 @@ pub(super) async fn batch(
         Err(r) => return r.into_response(),
     };
     let at = match query_at(query.as_deref()) {
-        Ok(t) => match parse_at(&version.compiled.policy, t.as_deref()) {
+        Ok(t) => match parse_at(version.engine.policy(), t.as_deref()) {
             Ok(a) => a,
             Err(r) => return r.into_response(),
         },
@@ -494,7 +497,7 @@ fn policy_info(e: &Entry) -> PolicyInfo {
         load_status: e.status,
         file_hash: e.file_hash.clone(),
         serving: e.serving.as_ref().map(|v| {
-            let m = &v.compiled.policy.meta;
+            let m = &v.engine.policy().meta;
             ServingVersion {
                 policy_id: m.id.clone(),
                 version: m.version.clone(),
@@ -541,7 +544,7 @@ pub(super) async fn one(state: Shared, Path(id): Path<String>) -> Response {
 pub(super) async fn case_schema(state: Shared, Path(id): Path<String>) -> Response {
     match serving(&state, &id) {
         Ok(v) => {
-            let schema = crate::schema::case_schema(&v.compiled.policy);
+            let schema = crate::schema::case_schema(v.engine.policy());
             (StatusCode::OK, json_headers(), schema.to_string()).into_response()
         }
         Err(r) => r.into_response(),
