@@ -6,8 +6,9 @@ use crate::syntax::ast::{ArithOp, CmpOp, Verdict};
 use crate::time::Zone;
 use crate::types::Type;
 use crate::value::Value;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Policy {
     pub meta: Meta,
     pub enums: Vec<EnumDef>,
@@ -24,6 +25,7 @@ pub struct Policy {
     pub rules: Vec<RuleDef>,
     pub examples: Vec<ExampleDef>,
     /// What the evaluator derives from the policy once, on first use.
+    #[serde(skip)]
     pub derived: std::sync::OnceLock<Derived>,
 }
 
@@ -120,7 +122,7 @@ impl CExpr {
     }
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Meta {
     pub id: String,
     pub file: String,
@@ -134,19 +136,19 @@ pub struct Meta {
     pub valid_until: Option<i32>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EnumDef {
     pub name: String,
     pub variants: Vec<VariantDef>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct VariantDef {
     pub name: String,
     pub label: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FactDef {
     pub name: String,
     pub ty: Type,
@@ -158,7 +160,7 @@ pub struct FactDef {
     pub span: Span,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LetDef {
     pub name: String,
     pub ty: Type,
@@ -166,14 +168,14 @@ pub struct LetDef {
     pub expr: CExpr,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct QuestionDef {
     pub name: String,
     pub text: String,
     pub must_be_correct: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ActionDef {
     pub name: String,
     pub text: String,
@@ -182,27 +184,27 @@ pub struct ActionDef {
     pub must_decide: Option<Span>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FieldDef {
     pub name: String,
     pub ty: Type,
     pub label: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum ScriptPart {
     Text(String),
     Slot(Slot),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ScriptDef {
     pub name: String,
     pub parts: Vec<ScriptPart>,
     pub max_chars: Option<u32>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OutcomeDef {
     pub name: String,
     pub ty: Type,
@@ -212,7 +214,7 @@ pub struct OutcomeDef {
     pub must_decide: Option<Span>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DeadlineDef {
     pub name: String,
     pub label: String,
@@ -220,7 +222,7 @@ pub struct DeadlineDef {
 
 /// Working calendar: zone for local times, opening hours per ISO weekday
 /// (index 0 = Monday), closed dates.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Calendar {
     pub zone: Zone,
     pub declared: bool,
@@ -240,13 +242,13 @@ impl Default for Calendar {
 }
 
 /// Where a value comes from at evaluation time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Slot {
     Fact(u32),
     Let(u32),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Builtin {
     Length,
     Lower,
@@ -267,7 +269,7 @@ pub enum Builtin {
     DaysBetween,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RangeKind {
     /// Inclusive at both ends.
     Plain,
@@ -276,7 +278,7 @@ pub enum RangeKind {
     TimeOfDay,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum CExpr {
     Const(Value),
     Slot(Slot),
@@ -312,14 +314,14 @@ pub enum CExpr {
     List(Vec<CExpr>),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum OpenTarget {
     Action(u32),
     Outcome(u32),
 }
 
 /// How a `due … within` duration is counted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Working {
     /// Plain clock time.
     No,
@@ -329,7 +331,7 @@ pub enum Working {
     Days,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum CEffect {
     Ask(u32),
     Require(u32),
@@ -355,7 +357,7 @@ pub enum CEffect {
     },
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RuleDef {
     /// `rule_name`, or `table_name[3]` for a table row.
     pub name: String,
@@ -371,7 +373,7 @@ pub struct RuleDef {
     pub valid_until: Option<i32>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ExampleDef {
     pub name: String,
     pub location: String,
@@ -383,14 +385,14 @@ pub struct ExampleDef {
     pub expect: Vec<Expect>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Expect {
     pub kind: ExpectDef,
     pub line: usize,
     pub span: Span,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum ExpectDef {
     Complete(bool),
     Pending(u32),
