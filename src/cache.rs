@@ -422,7 +422,7 @@ mod tests {
     #[test]
     fn diagnostics_read_back_the_same() {
         let cache = Cache::at(dir("diagnostics"));
-        let d = Diagnostic::warning("W0201", "a warning")
+        let d = Diagnostic::warning("W0001", "a warning")
             .primary(Span::new(3, 9), "here")
             .secondary(Span::new(1, 2), "and there")
             .help("do this")
@@ -453,11 +453,11 @@ mod tests {
     fn only_code_shaped_codes_are_kept() {
         assert_eq!(static_code("E0101"), Some("E0101"));
         assert!(std::ptr::eq(
-            static_code("A0007").unwrap(),
-            static_code("A0007").unwrap()
+            static_code("A0001").unwrap(),
+            static_code("A0001").unwrap()
         ));
-        assert_eq!(static_code("X0101"), None);
-        assert_eq!(static_code("E01011"), None);
-        assert_eq!(static_code("E01a1"), None);
+        assert_eq!(static_code("X0001"), None);
+        assert_eq!(static_code("E00011"), None);
+        assert_eq!(static_code("E0a01"), None);
     }
 }
