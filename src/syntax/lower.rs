@@ -31,7 +31,7 @@ fn significant_len(text: &str) -> usize {
         && bytes
             .last()
             .is_some_and(|b| b.is_ascii() && !b.is_ascii_whitespace())
-        && !bytes.iter().any(|b| *b == b'#')
+        && !bytes.contains(&b'#')
     {
         return bytes.len();
     }
