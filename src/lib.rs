@@ -15,6 +15,7 @@ extern crate alloc;
 
 pub mod analysis;
 pub mod builtins;
+pub mod cache;
 pub mod check;
 pub mod contract;
 pub mod diagnostic;

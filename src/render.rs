@@ -14,6 +14,11 @@ mod window;
 pub const MAX_SHOWN: usize = 200;
 
 pub fn human(diags: &[Diagnostic], file: &str, source: &str, color: bool) -> String {
+    // Nothing to show: not even the line index of the file is needed (`pol eval` of a
+    // clean policy from the cache would spend a sixth of its time making it).
+    if diags.is_empty() {
+        return String::new();
+    }
     let files = SimpleFile::new(file, source);
     let mut buf = if color {
         termcolor::Buffer::ansi()

@@ -299,6 +299,26 @@ fn bundled_zones() -> &'static jiff::tz::TimeZoneDatabase {
     DB.get_or_init(jiff::tz::TimeZoneDatabase::bundled)
 }
 
+/// A zone is stored (in the compiled-policy cache) as its name, and read back
+/// through [`Zone::parse`] from the bundled database: the same zone on every host.
+impl serde::Serialize for Zone {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Zone {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Zone, D::Error> {
+        let name = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        // The default zone of a policy without a calendar needs no database.
+        if name == "UTC" {
+            return Ok(Zone::utc());
+        }
+        Zone::parse(&name)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown time zone `{name}`")))
+    }
+}
+
 impl Zone {
     pub fn utc() -> Zone {
         Zone {

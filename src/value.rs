@@ -4,11 +4,11 @@ use rust_decimal::Decimal;
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Value {
     Bool(bool),
     Int(i64),
-    Decimal(Decimal),
+    Decimal(#[serde(with = "decimal_bytes")] Decimal),
     Text(Arc<str>),
     /// (enum index, variant index)
     Enum(u32, u32),
@@ -60,5 +60,22 @@ impl Value {
             (Value::Text(a), Value::Text(b)) => a.cmp(b),
             (a, b) => a.as_decimal()?.cmp(&b.as_decimal()?),
         })
+    }
+}
+
+/// A decimal as its 16-byte binary form, for the compiled-policy cache: the
+/// crate's own serde form is read through `deserialize_any`, which a compact
+/// binary format cannot answer.
+mod decimal_bytes {
+    use rust_decimal::Decimal;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+        d.serialize().serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+        let bytes = <[u8; 16]>::deserialize(d)?;
+        Ok(Decimal::deserialize(bytes))
     }
 }

@@ -271,23 +271,26 @@ impl Checked {
 /// Parses, checks and analyses one policy file, as `pol check` does.
 pub fn check_source(source: &str, file_name: &str, today: Option<i32>, opts: &Options) -> Checked {
     match crate::compile_at(source, file_name, today) {
-        Ok(compiled) => {
-            let (findings, stats) = analyse_with_stats(&compiled.policy, opts);
-            let mut diagnostics = compiled.warnings.clone();
-            diagnostics.extend(findings.into_iter().map(|f| f.diagnostic));
-            diagnostics
-                .sort_by_key(|d| (d.primary_span().map(|s| s.start).unwrap_or(0), d.severity));
-            Checked {
-                compiled: Some(compiled),
-                diagnostics,
-                stats,
-            }
-        }
+        Ok(compiled) => check_compiled(compiled, opts),
         Err(diagnostics) => Checked {
             compiled: None,
             diagnostics,
             stats: Stats::default(),
         },
+    }
+}
+
+/// The analysis of a policy that passed the checker: what [`check_source`] gives for
+/// its source (the checker's warnings and the findings, sorted by position).
+pub fn check_compiled(compiled: Compiled, opts: &Options) -> Checked {
+    let (findings, stats) = analyse_with_stats(&compiled.policy, opts);
+    let mut diagnostics = compiled.warnings.clone();
+    diagnostics.extend(findings.into_iter().map(|f| f.diagnostic));
+    diagnostics.sort_by_key(|d| (d.primary_span().map(|s| s.start).unwrap_or(0), d.severity));
+    Checked {
+        compiled: Some(compiled),
+        diagnostics,
+        stats,
     }
 }
 

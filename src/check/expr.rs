@@ -242,7 +242,7 @@ impl Checker<'_> {
     }
 
     fn qualified(&mut self, en: &Ident, var: &Ident) -> (CExpr, Type) {
-        let Some(ei) = self.enums.iter().position(|e| e.name == en.name) else {
+        let Some(ei) = self.enum_index.get(&en.name).copied() else {
             let names: Vec<String> = self.enums.iter().map(|e| e.name.clone()).collect();
             let suggestion = did_you_mean(&en.name, names.iter().map(String::as_str));
             self.err(CheckError::UnknownType {
@@ -252,7 +252,6 @@ impl Checker<'_> {
             });
             return (CExpr::Const(Value::Bool(false)), Type::Error);
         };
-        let ei = ei as u32;
         if let Some(vi) = self.variant_index(ei, &var.name) {
             return (
                 CExpr::Const(Value::Enum(ei, vi)),
@@ -306,11 +305,7 @@ impl Checker<'_> {
     fn is_unresolved_name(&self, e: &Expr) -> bool {
         match &e.kind {
             ExprKind::Name(id) => {
-                !self.values.contains_key(&id.name)
-                    && self
-                        .enums
-                        .iter()
-                        .any(|en| en.variants.iter().any(|v| v.name == id.name))
+                !self.values.contains_key(&id.name) && self.variant_enum.contains_key(&id.name)
             }
             _ => false,
         }
@@ -474,9 +469,9 @@ impl Checker<'_> {
         if self.is_unresolved_name(first) {
             // An enum value: find its enum.
             if let ExprKind::Name(id) = &first.kind {
-                for (ei, en) in self.enums.iter().enumerate() {
-                    if en.variants.iter().any(|v| v.name == id.name) {
-                        return (None, Some(Type::Enum(ei as u32, en.name.clone())));
+                if let Some(&ei) = self.variant_enum.get(&id.name) {
+                    if let Some(en) = self.enums.get(ei as usize) {
+                        return (None, Some(Type::Enum(ei, en.name.clone())));
                     }
                 }
             }

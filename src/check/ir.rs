@@ -6,8 +6,9 @@ use crate::syntax::ast::{ArithOp, CmpOp, Verdict};
 use crate::time::Zone;
 use crate::types::Type;
 use crate::value::Value;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Policy {
     pub meta: Meta,
     pub enums: Vec<EnumDef>,
@@ -99,7 +100,7 @@ impl CExpr {
     }
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Meta {
     pub id: String,
     pub file: String,
@@ -113,19 +114,19 @@ pub struct Meta {
     pub valid_until: Option<i32>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EnumDef {
     pub name: String,
     pub variants: Vec<VariantDef>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct VariantDef {
     pub name: String,
     pub label: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FactDef {
     pub name: String,
     pub ty: Type,
@@ -137,7 +138,7 @@ pub struct FactDef {
     pub span: Span,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LetDef {
     pub name: String,
     pub ty: Type,
@@ -145,14 +146,14 @@ pub struct LetDef {
     pub expr: CExpr,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct QuestionDef {
     pub name: String,
     pub text: String,
     pub must_be_correct: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ActionDef {
     pub name: String,
     pub text: String,
@@ -161,27 +162,27 @@ pub struct ActionDef {
     pub must_decide: Option<Span>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FieldDef {
     pub name: String,
     pub ty: Type,
     pub label: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum ScriptPart {
     Text(String),
     Slot(Slot),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ScriptDef {
     pub name: String,
     pub parts: Vec<ScriptPart>,
     pub max_chars: Option<u32>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OutcomeDef {
     pub name: String,
     pub ty: Type,
@@ -191,7 +192,7 @@ pub struct OutcomeDef {
     pub must_decide: Option<Span>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DeadlineDef {
     pub name: String,
     pub label: String,
@@ -199,7 +200,7 @@ pub struct DeadlineDef {
 
 /// Working calendar: zone for local times, opening hours per ISO weekday
 /// (index 0 = Monday), closed dates.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Calendar {
     pub zone: Zone,
     pub declared: bool,
@@ -219,13 +220,13 @@ impl Default for Calendar {
 }
 
 /// Where a value comes from at evaluation time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Slot {
     Fact(u32),
     Let(u32),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Builtin {
     Length,
     Lower,
@@ -246,7 +247,7 @@ pub enum Builtin {
     DaysBetween,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RangeKind {
     /// Inclusive at both ends.
     Plain,
@@ -255,7 +256,7 @@ pub enum RangeKind {
     TimeOfDay,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum CExpr {
     Const(Value),
     Slot(Slot),
@@ -291,14 +292,14 @@ pub enum CExpr {
     List(Vec<CExpr>),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum OpenTarget {
     Action(u32),
     Outcome(u32),
 }
 
 /// How a `due … within` duration is counted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Working {
     /// Plain clock time.
     No,
@@ -308,7 +309,7 @@ pub enum Working {
     Days,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum CEffect {
     Ask(u32),
     Require(u32),
@@ -334,7 +335,7 @@ pub enum CEffect {
     },
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RuleDef {
     /// `rule_name`, or `table_name[3]` for a table row.
     pub name: String,
@@ -350,7 +351,7 @@ pub struct RuleDef {
     pub valid_until: Option<i32>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ExampleDef {
     pub name: String,
     pub location: String,
@@ -362,14 +363,14 @@ pub struct ExampleDef {
     pub expect: Vec<Expect>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Expect {
     pub kind: ExpectDef,
     pub line: usize,
     pub span: Span,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum ExpectDef {
     Complete(bool),
     Pending(u32),

@@ -59,6 +59,10 @@ pub(crate) struct Checker<'a> {
     pub outputs: HashMap<String, (OutputDecl, Span)>,
     pub enums: Vec<EnumDef>,
     pub enum_spans: HashMap<String, Span>,
+    /// Enum name → its index in `enums`: type names are looked up, not searched for.
+    pub enum_index: HashMap<String, u32>,
+    /// Enum value name → the first enum (in declaration order) that has it.
+    pub variant_enum: HashMap<String, u32>,
     pub facts: Vec<FactDef>,
     pub lets: Vec<LetDef>,
     /// `let` declaration index → (evaluation slot, type), once checked.
@@ -99,6 +103,8 @@ pub fn check_at(
         outputs: HashMap::new(),
         enums: Vec::new(),
         enum_spans: HashMap::new(),
+        enum_index: HashMap::new(),
+        variant_enum: HashMap::new(),
         facts: Vec::new(),
         lets: Vec::new(),
         let_final: HashMap::new(),
@@ -377,6 +383,11 @@ impl<'a> Checker<'a> {
                     label: v.label.as_ref().map(|l| l.value.clone()),
                 });
             }
+            let index = self.enums.len() as u32;
+            self.enum_index.insert(e.name.name.clone(), index);
+            for v in &variants {
+                self.variant_enum.entry(v.name.clone()).or_insert(index);
+            }
             self.enums.push(EnumDef {
                 name: e.name.name.clone(),
                 variants,
@@ -409,8 +420,8 @@ impl<'a> Checker<'a> {
         if let Some(t) = Type::from_name(&id.name) {
             return t;
         }
-        if let Some(i) = self.enums.iter().position(|e| e.name == id.name) {
-            return Type::Enum(i as u32, id.name.clone());
+        if let Some(&i) = self.enum_index.get(&id.name) {
+            return Type::Enum(i, id.name.clone());
         }
         let mut candidates: Vec<String> =
             Type::BUILTIN_NAMES.iter().map(|s| s.to_string()).collect();
@@ -725,9 +736,11 @@ impl<'a> Checker<'a> {
     fn scripts_body(&mut self, file: &ast::File) {
         for item in &file.items {
             let Item::Script(s) = item else { continue };
-            let Some(index) = self.scripts.iter().position(|d| d.name == s.name.name) else {
+            let Some((OutputDecl::Script(index), _)) = self.outputs.get(&s.name.name).copied()
+            else {
                 continue;
             };
+            let index = index as usize;
             let parts = self.script_parts(&s.text);
             let fixed: usize = parts
                 .iter()

@@ -424,6 +424,7 @@ pub(super) fn command(
     batch: &str,
     at: Option<&str>,
     threads: Option<usize>,
+    no_cache: bool,
 ) -> i32 {
     use super::output::{errln, stop};
     use std::io::IsTerminal;
@@ -436,7 +437,7 @@ pub(super) fn command(
         Ok(s) => s,
         Err(code) => return code,
     };
-    let Ok(compiled) = super::load(policy_path, &source) else {
+    let Ok(compiled) = super::load_for_eval(policy_path, &source, no_cache) else {
         errln("the policy has errors: fix them, then evaluate", 1);
         return 1;
     };

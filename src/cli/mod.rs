@@ -64,6 +64,11 @@ pub enum Command {
         /// Output format
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
+        /// Parse and check the policy even when the cache of checked policies holds it
+        /// (so does a non-empty POL_NO_CACHE other than 0; the cache folder is
+        /// POL_CACHE_DIR, else $XDG_CACHE_HOME/pol, else ~/.cache/pol)
+        #[arg(long)]
+        no_cache: bool,
     },
     /// Run every `example` of the policies (default: policies/)
     Test {
@@ -154,12 +159,13 @@ pub fn run() -> i32 {
             threads,
             at,
             format,
+            no_cache,
         } => match (case, batch) {
             (_, Some(batch)) if format == Format::Human => usage_error(format!(
                 "--batch {batch} writes one JSON line per case: --format human is not available with it"
             )),
-            (_, Some(batch)) => batch::command(&policy, &batch, at.as_deref(), threads),
-            (Some(case), None) => eval(&policy, &case, at.as_deref(), format),
+            (_, Some(batch)) => batch::command(&policy, &batch, at.as_deref(), threads, no_cache),
+            (Some(case), None) => eval(&policy, &case, at.as_deref(), format, no_cache),
             (None, None) => usage_error("give the case with --case FILE, or many with --batch FILE.jsonl".into()),
         },
         Command::Test { paths, coverage } => test(paths, coverage),
@@ -230,6 +236,33 @@ fn load(path: &Path, source: &str) -> Result<Compiled, usize> {
     let status = i32::from(result.is_err());
     err(render::human(diags, &name, source, color()), status);
     result.map_err(|d| d.iter().filter(|x| x.is_error()).count())
+}
+
+/// Like [`load`], for evaluating: a policy the cache of checked policies holds is not
+/// parsed and checked again (its warnings are printed all the same), and one that
+/// passes the check is stored there. `no_cache` (or `POL_NO_CACHE`) leaves the cache alone.
+fn load_for_eval(path: &Path, source: &str, no_cache: bool) -> Result<Compiled, usize> {
+    let cache = if no_cache {
+        None
+    } else {
+        crate::cache::Cache::from_env()
+    };
+    let Some(cache) = cache else {
+        return load(path, source);
+    };
+    let name = path.display().to_string();
+    if let Some(hit) = cache.get(&name, source) {
+        err(
+            render::human(&hit.compiled.warnings, &name, source, color()),
+            0,
+        );
+        return Ok(hit.compiled);
+    }
+    let result = load(path, source);
+    if let Ok(compiled) = &result {
+        cache.put(&name, source, compiled, None);
+    }
+    result
 }
 
 fn check(
@@ -337,12 +370,12 @@ fn only(diagnostic: Diagnostic) -> crate::analysis::Checked {
     }
 }
 
-fn eval(policy_path: &Path, case: &str, at: Option<&str>, format: Format) -> i32 {
+fn eval(policy_path: &Path, case: &str, at: Option<&str>, format: Format, no_cache: bool) -> i32 {
     let source = match read_policy(policy_path) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let Ok(compiled) = load(policy_path, &source) else {
+    let Ok(compiled) = load_for_eval(policy_path, &source, no_cache) else {
         errln("the policy has errors: fix them, then evaluate", 1);
         return 1;
     };

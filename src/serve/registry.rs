@@ -5,6 +5,7 @@
 //! that fails `check` never replaces the version being served: its entry keeps the
 //! last good compiled policy and records the failure.
 
+use crate::cache::{Cache, Hit};
 use crate::contract::{DiagnosticEntry, LoadStatus};
 use crate::{analysis, Diagnostic, Engine};
 use sha2::{Digest, Sha256};
@@ -206,7 +207,7 @@ fn compile_entry(
     previous: Option<&Arc<Entry>>,
 ) -> Entry {
     // The same verdict as `pol check`: the analysis runs too, and any error refuses the file.
-    let checked = analysis::check_source(source, name, None, &analysis::Options::default());
+    let checked = checked_source(source, name);
     let diagnostics = diagnostics_json(&checked.diagnostics, name, source);
     let compiled = if checked.errors() == 0 {
         checked.compiled
@@ -235,6 +236,37 @@ fn compile_entry(
             serving: previous.and_then(|p| p.serving.clone()),
         },
     }
+}
+
+/// [`analysis::check_source`] of the file, through the cache of checked policies: a
+/// policy stored there is neither parsed nor checked again, and its analysis is run
+/// once and stored beside it.
+fn checked_source(source: &str, name: &str) -> analysis::Checked {
+    let opts = analysis::Options::default();
+    let Some(cache) = Cache::from_env() else {
+        return analysis::check_source(source, name, None, &opts);
+    };
+    let checked = match cache.get(name, source) {
+        Some(Hit {
+            compiled,
+            analysis: Some(diagnostics),
+        }) => {
+            return analysis::Checked {
+                compiled: Some(compiled),
+                diagnostics,
+                stats: Default::default(),
+            }
+        }
+        Some(Hit {
+            compiled,
+            analysis: None,
+        }) => analysis::check_compiled(compiled, &opts),
+        None => analysis::check_source(source, name, None, &opts),
+    };
+    if let Some(compiled) = &checked.compiled {
+        cache.put(name, source, compiled, Some(&checked.diagnostics));
+    }
+    checked
 }
 
 #[cfg(test)]
