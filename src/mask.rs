@@ -7,7 +7,7 @@ use serde_json::Value as J;
 pub const MASK: &str = "***";
 
 impl Policy {
-    /// The case record (a JSON object, as given to [`Policy::evaluate_json`])
+    /// The case record (a JSON object, as given to [`Engine::evaluate_json`](crate::Engine::evaluate_json))
     /// with the value of every fact marked `sensitive` replaced by `"***"`: a
     /// list as a whole. A `null` (asked, no answer) stays `null`, so the log
     /// still tells an unanswered fact from an answered one. Keys that are not
