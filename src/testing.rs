@@ -305,3 +305,27 @@ fn check_expectation(policy: &Policy, d: &Decision, e: &ExpectDef) -> Option<Str
         }
     }
 }
+
+/// The shipped policies (`policies/*.pol`), compiled, for the unit tests that run
+/// on every one of them.
+#[cfg(test)]
+pub(crate) fn shipped_policies() -> Vec<(std::path::PathBuf, Policy)> {
+    let mut paths: Vec<_> = std::fs::read_dir("policies")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "pol"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let source = std::fs::read_to_string(&path).unwrap_or_default();
+            let policy = crate::compile(&source, "p.pol")
+                .unwrap_or_else(|d| panic!("{}: {d:?}", path.display()))
+                .policy;
+            (path, policy)
+        })
+        .collect()
+}

@@ -692,19 +692,7 @@ mod tests {
     #[test]
     fn evaluation_with_a_fact_missing_agrees_with_the_whole_case() {
         let (mut decided, mut waiting) = (0, 0);
-        for entry in std::fs::read_dir("policies")
-            .into_iter()
-            .flatten()
-            .flatten()
-        {
-            let path = entry.path();
-            if path.extension().is_none_or(|e| e != "pol") {
-                continue;
-            }
-            let source = std::fs::read_to_string(&path).unwrap_or_default();
-            let policy = crate::compile(&source, "p.pol")
-                .unwrap_or_else(|d| panic!("{d:?}"))
-                .policy;
+        for (path, policy) in crate::testing::shipped_policies() {
             let exprs: Vec<&CExpr> = policy
                 .lets
                 .iter()

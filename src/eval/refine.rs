@@ -337,19 +337,7 @@ mod tests {
     #[test]
     fn partial_recomputation_equals_full_evaluation() {
         let mut compared = 0;
-        for entry in std::fs::read_dir("policies")
-            .into_iter()
-            .flatten()
-            .flatten()
-        {
-            let path = entry.path();
-            if path.extension().is_none_or(|e| e != "pol") {
-                continue;
-            }
-            let source = std::fs::read_to_string(&path).unwrap_or_default();
-            let policy = crate::compile(&source, "p.pol")
-                .unwrap_or_else(|d| panic!("{d:?}"))
-                .policy;
+        for (_, policy) in crate::testing::shipped_policies() {
             let answer_read = policy.answer_reads();
             for ex in &policy.examples {
                 let whole = crate::testing::example_case(&policy, ex);
