@@ -186,7 +186,7 @@ pub(crate) struct Warning {
 }
 
 /// Everything a case decides, by index, in declaration order.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Outputs {
     pub at: Option<i64>,
     pub validity: ValidityStatus,
@@ -204,26 +204,6 @@ pub(crate) struct Outputs {
     pub warnings: Vec<Warning>,
     /// Whether something waits on the evaluation time (W0104).
     pub needs_time: bool,
-}
-
-impl Default for Outputs {
-    fn default() -> Outputs {
-        Outputs {
-            at: None,
-            validity: ValidityStatus::Valid,
-            complete: false,
-            questions: Vec::new(),
-            actions: Vec::new(),
-            fields: Vec::new(),
-            scripts: Vec::new(),
-            outcomes: Vec::new(),
-            deadlines: Vec::new(),
-            opens: Vec::new(),
-            pending: Vec::new(),
-            warnings: Vec::new(),
-            needs_time: false,
-        }
-    }
 }
 
 impl Outputs {

@@ -121,6 +121,15 @@ fn rules_of(o: &Outputs, r: OutputRef) -> Vec<u32> {
     rules.cloned().unwrap_or_default()
 }
 
+/// Adds the rules behind `r` in `o` that `rules` does not hold yet.
+fn add_rules(rules: &mut Vec<u32>, o: &Outputs, r: OutputRef) {
+    for rule in rules_of(o, r) {
+        if !rules.contains(&rule) {
+            rules.push(rule);
+        }
+    }
+}
+
 fn adopt_item(list: &mut Vec<ItemV>, from: &[ItemV], i: u32, rules: Vec<u32>) {
     list.retain(|x| x.index != i);
     if let Some(new) = find(from, i) {
@@ -231,54 +240,43 @@ pub(super) fn refine(
             }
             let mut env = Env::new(policy, &c, at);
             let fired = fire(&mut env, reuse);
+            // The first combination decides every output of the group; the others
+            // only those still alive.
+            let alive_now: Vec<OutputRef>;
+            let wanted = if first.is_none() {
+                outputs.as_slice()
+            } else {
+                alive_now = alive.iter().map(|(r, _)| *r).collect();
+                alive_now.as_slice()
+            };
+            let mut out = Outputs::default();
+            finish(
+                &mut env,
+                &fired,
+                Some(wanted),
+                &mut effective,
+                &mut scratch,
+                &mut out,
+            );
             match &first {
                 None => {
-                    let mut out = Outputs::default();
-                    let wanted = Some(outputs.as_slice());
-                    finish(
-                        &mut env,
-                        &fired,
-                        wanted,
-                        &mut effective,
-                        &mut scratch,
-                        &mut out,
-                    );
                     alive = outputs
                         .iter()
                         .filter(|r| reading(&out, **r).is_some())
                         .map(|r| {
-                            let mut rules: Vec<u32> = Vec::new();
-                            for rule in rules_of(&out, *r) {
-                                if !rules.contains(&rule) {
-                                    rules.push(rule);
-                                }
-                            }
+                            let mut rules = Vec::new();
+                            add_rules(&mut rules, &out, *r);
                             (*r, rules)
                         })
                         .collect();
                     first = Some(out);
                 }
                 Some(head) => {
-                    let wanted: Vec<OutputRef> = alive.iter().map(|(r, _)| *r).collect();
-                    let mut out = Outputs::default();
-                    let wanted = Some(wanted.as_slice());
-                    finish(
-                        &mut env,
-                        &fired,
-                        wanted,
-                        &mut effective,
-                        &mut scratch,
-                        &mut out,
-                    );
                     alive.retain_mut(|(r, rules)| {
                         let same =
                             reading(&out, *r).is_some() && reading(&out, *r) == reading(head, *r);
                         if same {
-                            for rule in rules_of(&out, *r) {
-                                if !rules.contains(&rule) {
-                                    rules.push(rule);
-                                }
-                            }
+                            add_rules(rules, &out, *r);
                         }
                         same
                     });

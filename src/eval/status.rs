@@ -165,6 +165,13 @@ from_presence! {
     DeadlineStatus => Set,
 }
 
+/// A policy is in force unless the evaluation time says otherwise.
+impl Default for ValidityStatus {
+    fn default() -> ValidityStatus {
+        ValidityStatus::Valid
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
