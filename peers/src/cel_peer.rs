@@ -11,7 +11,9 @@ use std::sync::Arc;
 pub const SOURCE: &str = include_str!("../encodings/dm_verification.cel");
 
 pub struct CelPeer {
-    env: Arc<Env>,
+    /// Made once, as a CEL user would: each case's variables go into a child
+    /// scope of it, so nothing of the environment is rebuilt per case.
+    root: Context<'static, 'static>,
     /// Every entry but the last, in order.
     variables: Vec<(String, Program)>,
     answer: Program,
@@ -66,18 +68,19 @@ impl CelPeer {
             .map(Key::from)
             .collect();
         Ok(CelPeer {
-            env,
+            root: Context::with_env(env),
             variables: programs,
             answer,
             keys,
         })
     }
 
-    /// JSON text → a CEL context with one variable per field of the case.
-    pub fn input(&self, case_json: &str) -> Context<'static, 'static> {
+    /// JSON text → a child scope of the root context with one variable per field
+    /// of the case.
+    pub fn input(&self, case_json: &str) -> Context<'_, 'static> {
         let case: serde_json::Map<String, serde_json::Value> =
             serde_json::from_str(case_json).expect("the case is a JSON object");
-        let mut context = Context::with_env(self.env.clone());
+        let mut context = self.root.new_inner_scope();
         for (name, value) in case {
             context
                 .add_variable(name, value)
