@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-100}
-[ -x target/release/pol ] || cargo build --release --quiet
+cargo build --release --quiet
 POL=$PWD/target/release/pol
 TMP=$(mktemp -d)
 trap 'kill "${SERVER:-0}" 2>/dev/null || true; rm -rf "$TMP"' EXIT
