@@ -57,6 +57,11 @@ pub struct ServeArgs {
     /// Worker threads (default: one per core)
     #[arg(long, value_name = "N", env = "POL_THREADS")]
     threads: Option<usize>,
+    /// Check every policy afresh, without reading or writing the cache of checked
+    /// policies (so does a non-empty POL_NO_CACHE other than 0; the cache folder is
+    /// POL_CACHE_DIR, else the user's cache folder)
+    #[arg(long)]
+    no_cache: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,6 +101,11 @@ pub fn command(args: ServeArgs) -> i32 {
         timeout: Duration::from_millis(args.timeout_ms.max(1)),
         poll: (args.poll_seconds > 0).then(|| Duration::from_secs(args.poll_seconds)),
         decision_log: args.decision_log,
+        cache: if args.no_cache {
+            None
+        } else {
+            crate::cache::Cache::from_env()
+        },
     };
     // Expressions are at most `syntax::MAX_EXPR_DEPTH` deep, which checks and
     // evaluates within 2 MiB (tests/deep.rs); 8 MiB per thread is margin.

@@ -45,6 +45,8 @@ pub struct Config {
     /// Rescan the folder this often, besides file-change events (`None`: events only).
     pub poll: Option<Duration>,
     pub decision_log: Option<PathBuf>,
+    /// Where checked policies are kept between runs (`None`: every load checks afresh).
+    pub cache: Option<crate::cache::Cache>,
 }
 
 /// What every request handler shares.
@@ -87,7 +89,11 @@ pub fn state(config: Config) -> std::io::Result<Arc<State>> {
             format!("`{}` is not a folder", config.policies.display()),
         ));
     }
-    let (registry, report) = registry::scan(&config.policies, &Registry::default());
+    let (registry, report) = registry::scan(
+        &config.policies,
+        &Registry::default(),
+        config.cache.as_ref(),
+    );
     for id in &report.loaded {
         tracing::info!(policy = %id, "policy loaded");
     }

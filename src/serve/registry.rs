@@ -126,8 +126,8 @@ fn unreadable(message: String, name: &str) -> Vec<DiagnosticEntry> {
 
 /// Builds the registry for the folder's current files, reusing `old`'s versions of
 /// files whose content did not change. Compiling happens here: call it off the
-/// request path.
-pub fn scan(dir: &Path, old: &Registry) -> (Registry, ScanReport) {
+/// request path. A policy found in `cache` is not checked again.
+pub fn scan(dir: &Path, old: &Registry, cache: Option<&Cache>) -> (Registry, ScanReport) {
     let mut next = Registry::default();
     let mut report = ScanReport::default();
     let files = match policy_files(dir) {
@@ -182,7 +182,7 @@ pub fn scan(dir: &Path, old: &Registry) -> (Registry, ScanReport) {
                 diagnostics: diagnostics_json(&[bad.diagnostic], &name, &bad.shown),
                 serving: previous.and_then(|p| p.serving.clone()),
             },
-            Ok(source) => compile_entry(&id, &path, &name, &source, hash, previous),
+            Ok(source) => compile_entry(&id, &path, &name, &source, hash, previous, cache),
         };
         match entry.status {
             LoadStatus::Loaded => report.loaded.push(id.clone()),
@@ -205,9 +205,10 @@ fn compile_entry(
     source: &str,
     hash: String,
     previous: Option<&Arc<Entry>>,
+    cache: Option<&Cache>,
 ) -> Entry {
     // The same verdict as `pol check`: the analysis runs too, and any error refuses the file.
-    let checked = checked_source(source, name);
+    let checked = checked_source(source, name, cache);
     let diagnostics = diagnostics_json(&checked.diagnostics, name, source);
     let compiled = if checked.errors() == 0 {
         checked.compiled
@@ -241,9 +242,9 @@ fn compile_entry(
 /// [`analysis::check_source`] of the file, through the cache of checked policies: a
 /// policy stored there is neither parsed nor checked again, and its analysis is run
 /// once and stored beside it.
-fn checked_source(source: &str, name: &str) -> analysis::Checked {
+fn checked_source(source: &str, name: &str, cache: Option<&Cache>) -> analysis::Checked {
     let opts = analysis::Options::default();
-    let Some(cache) = Cache::from_env() else {
+    let Some(cache) = cache else {
         return analysis::check_source(source, name, None, &opts);
     };
     let checked = match cache.get(name, source) {
@@ -288,20 +289,48 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let good = "policy p {\n  title \"P\"\n}\ncase {\n  a: bool\n}\naction x \"X\"\nrule r\n  quote \"q\"\n  when a\n  then require x\n";
         std::fs::write(dir.join("p.pol"), good).unwrap();
-        let (first, report) = scan(&dir, &Registry::default());
+        let (first, report) = scan(&dir, &Registry::default(), None);
         assert_eq!(report.loaded, vec!["p".to_string()]);
         let served = first.entries["p"].serving.clone().unwrap();
         std::fs::write(dir.join("p.pol"), "policy p {").unwrap();
-        let (second, report) = scan(&dir, &first);
+        let (second, report) = scan(&dir, &first, None);
         assert_eq!(report.failed, vec!["p".to_string()]);
         let e = &second.entries["p"];
         assert_eq!(e.status, LoadStatus::Failed);
         assert!(!e.diagnostics.is_empty());
         assert!(Arc::ptr_eq(e.serving.as_ref().unwrap(), &served));
         std::fs::remove_file(dir.join("p.pol")).unwrap();
-        let (third, report) = scan(&dir, &second);
+        let (third, report) = scan(&dir, &second, None);
         assert_eq!(report.removed, vec!["p".to_string()]);
         assert!(third.entries.is_empty());
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_scan_uses_the_cache_it_is_given_and_no_other() {
+        let root = std::env::temp_dir().join(format!("pol-registry-cache-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let (dir, cached, unused) = (root.join("p"), root.join("c1"), root.join("c2"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let good = "policy p {\n  title \"P\"\n}\ncase {\n  a: bool\n}\naction x \"X\"\nrule r\n  quote \"q\"\n  when a\n  then require x\n";
+        std::fs::write(dir.join("p.pol"), good).unwrap();
+        let entries = |d: &Path| std::fs::read_dir(d).map_or(0, |r| r.count());
+        // `pol serve --no-cache`: no cache folder is made or read.
+        let (_, report) = scan(&dir, &Registry::default(), None);
+        assert_eq!(report.loaded, vec!["p".to_string()]);
+        assert_eq!(entries(&cached) + entries(&unused), 0);
+        // With a cache: the first scan stores the checked policy, the next reads it
+        // back with the same diagnostics.
+        let cache = Cache::at(&cached);
+        let (first, _) = scan(&dir, &Registry::default(), Some(&cache));
+        assert_eq!(entries(&cached), 1);
+        let (second, report) = scan(&dir, &Registry::default(), Some(&cache));
+        assert_eq!(report.loaded, vec!["p".to_string()]);
+        assert_eq!(
+            serde_json::to_string(&first.entries["p"].diagnostics).unwrap(),
+            serde_json::to_string(&second.entries["p"].diagnostics).unwrap()
+        );
+        assert_eq!(entries(&unused), 0);
+        let _ = std::fs::remove_dir_all(&root);
     }
 }

@@ -52,14 +52,14 @@ async fn run(state: Arc<State>, wake: Arc<tokio::sync::Notify>) {
         let s = state.clone();
         let scanned = tokio::task::spawn_blocking(move || {
             let old = s.registry.load_full();
-            let (next, report) = registry::scan(&s.config.policies, &old);
+            let (next, report) = registry::scan(&s.config.policies, &old, s.config.cache.as_ref());
             if report.removed.is_empty() {
                 return (next, report);
             }
             // Editors and deployments often replace a file by deleting and re-creating
             // it: a policy is removed only when its file stays away for a moment.
             std::thread::sleep(SETTLE);
-            registry::scan(&s.config.policies, &old)
+            registry::scan(&s.config.policies, &old, s.config.cache.as_ref())
         })
         .await;
         let Ok((next, report)) = scanned else {
