@@ -4,6 +4,7 @@
 mod error;
 mod examples;
 mod expr;
+pub mod ids;
 pub mod ir;
 mod lints;
 mod rules;
