@@ -4,7 +4,9 @@
 //! An entry is named by a hash of (pol's build, the file name as diagnostics show it,
 //! the source bytes), and holds all three in full: it is used only when all three match
 //! exactly, so neither a hash collision nor an entry left by another build of pol can
-//! give the wrong policy. Entries are written whole (a temporary file, then a rename).
+//! give the wrong policy. The body ends with a checksum of its bytes: the policy's
+//! indices are trusted as the checker's (`check::ids`), so a damaged body must not
+//! decode into a policy. Entries are written whole (a temporary file, then a rename).
 //! An entry that cannot be read, does not decode or does not match is ignored and
 //! replaced; a folder that cannot be written means no cache. The cache never makes a
 //! command fail.
@@ -30,6 +32,9 @@ pub const BUILD: &str = concat!(
 
 /// First bytes of every entry, so a foreign file is refused before decoding.
 const MAGIC: &[u8; 8] = b"polcache";
+
+/// Length of the checksum that ends an entry.
+const CHECKSUM_LEN: usize = 16;
 
 /// A folder of cache entries.
 #[derive(Debug, Clone)]
@@ -124,7 +129,11 @@ impl Cache {
         if header.build != BUILD || header.file != file || header.source != source {
             return None;
         }
-        let (body, rest) = postcard::take_from_bytes::<Body>(rest).ok()?;
+        let (body, sum) = rest.split_at_checked(rest.len().checked_sub(CHECKSUM_LEN)?)?;
+        if sum != checksum(body) {
+            return None;
+        }
+        let (body, rest) = postcard::take_from_bytes::<Body>(body).ok()?;
         if !rest.is_empty() {
             return None;
         }
@@ -178,7 +187,10 @@ impl Cache {
         };
         let mut bytes = MAGIC.to_vec();
         bytes = postcard::to_extend(&header, bytes).ok()?;
+        let start = bytes.len();
         bytes = postcard::to_extend(&body, bytes).ok()?;
+        let sum = checksum(bytes.get(start..)?);
+        bytes.extend_from_slice(&sum);
         std::fs::create_dir_all(&self.dir).ok()?;
         let path = self.entry_path(file, source);
         let tmp = self.dir.join(format!(
@@ -244,6 +256,17 @@ impl NameHash {
         };
         (mix(a ^ b.rotate_left(32)), mix(b ^ a.rotate_left(17)))
     }
+}
+
+/// The checksum of an entry's body (damage, not tampering, is what it guards against).
+fn checksum(body: &[u8]) -> [u8; CHECKSUM_LEN] {
+    let mut h = NameHash::default();
+    h.feed(body);
+    let (a, b) = h.finish();
+    let mut out = [0u8; CHECKSUM_LEN];
+    out[..8].copy_from_slice(&a.to_le_bytes());
+    out[8..].copy_from_slice(&b.to_le_bytes());
+    out
 }
 
 /// A number not handed out before in this process, for temporary file names.
@@ -400,6 +423,33 @@ mod tests {
             std::fs::write(&path, &bad).unwrap();
             let _ = cache.get("p.pol", POLICY);
         }
+        let _ = std::fs::remove_dir_all(cache.dir());
+    }
+
+    #[test]
+    fn a_byte_flipped_in_the_body_is_a_miss() {
+        let cache = Cache::at(dir("flipped"));
+        let compiled = crate::compile(POLICY, "p.pol").unwrap();
+        cache.put("p.pol", POLICY, &compiled, None);
+        let path = cache.entry_path("p.pol", POLICY);
+        let whole = std::fs::read(&path).unwrap();
+        let header = Header {
+            build: BUILD,
+            file: "p.pol",
+            source: POLICY,
+        };
+        let start = MAGIC.len() + postcard::to_allocvec(&header).unwrap().len();
+        assert!(start < whole.len());
+        for i in start..whole.len() {
+            for flip in [0x01, 0x80, 0xff] {
+                let mut bad = whole.clone();
+                bad[i] ^= flip;
+                std::fs::write(&path, &bad).unwrap();
+                assert!(cache.get("p.pol", POLICY).is_none(), "byte {i} ^ {flip:#x}");
+            }
+        }
+        std::fs::write(&path, &whole).unwrap();
+        assert!(cache.get("p.pol", POLICY).is_some());
         let _ = std::fs::remove_dir_all(cache.dir());
     }
 

@@ -31,6 +31,10 @@ pub mod time;
 pub mod types;
 pub mod value;
 
+pub use check::ids::{
+    ActionId, DeadlineId, EnumId, FactId, FieldId, IdVec, LetId, OutcomeId, QuestionId, RuleId,
+    ScriptId, VariantId,
+};
 pub use check::ir::Policy;
 pub use diagnostic::{Diagnostic, Severity};
 pub use eval::decision::Decision;

@@ -54,23 +54,17 @@ fn type_schema(policy: &Policy, t: &Type, unique: bool) -> J {
             "description": "\"30 minutes\" (second, minute, hour, day, week) or ISO 8601 \"PT30M\""
         }),
         Type::Enum(ei, name) => {
-            let en = policy.enums.get(*ei as usize);
+            let en = &policy.enums[*ei];
             let values: Vec<J> = en
-                .map(|e| {
-                    e.variants
-                        .iter()
-                        .map(|v| J::String(v.name.clone()))
-                        .collect()
-                })
-                .unwrap_or_default();
+                .variants
+                .iter()
+                .map(|v| J::String(v.name.clone()))
+                .collect();
             let labels: Map<String, J> = en
-                .map(|e| {
-                    e.variants
-                        .iter()
-                        .filter_map(|v| v.label.clone().map(|l| (v.name.clone(), J::String(l))))
-                        .collect()
-                })
-                .unwrap_or_default();
+                .variants
+                .iter()
+                .filter_map(|v| v.label.clone().map(|l| (v.name.clone(), J::String(l))))
+                .collect();
             let mut s = json!({"type": "string", "enum": values, "title": name});
             if !labels.is_empty() {
                 s["x-labels"] = J::Object(labels);

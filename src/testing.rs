@@ -49,12 +49,10 @@ pub fn run_examples(engine: &Engine) -> Vec<ExampleResult> {
 pub fn example_case(policy: &Policy, ex: &ExampleDef) -> Case {
     let mut case = Case::empty(policy);
     for (f, v) in &ex.given {
-        if let Some(slot) = case.slots.get_mut(*f as usize) {
-            *slot = match v {
-                Some(v) => FactValue::Known(v.clone()),
-                None => FactValue::Null,
-            };
-        }
+        case.slots[*f] = match v {
+            Some(v) => FactValue::Known(v.clone()),
+            None => FactValue::Null,
+        };
     }
     case
 }
@@ -99,12 +97,6 @@ fn run_example(policy: &Policy, ex: &ExampleDef, d: &Decision) -> ExampleResult 
     }
 }
 
-fn name<T>(v: &[T], i: u32, f: impl Fn(&T) -> &str) -> String {
-    v.get(i as usize)
-        .map(|x| f(x).to_string())
-        .unwrap_or_default()
-}
-
 fn check_expectation(policy: &Policy, d: &Decision, e: &ExpectDef) -> Option<String> {
     match e {
         ExpectDef::Complete(want) => (d.complete != *want).then(|| {
@@ -119,7 +111,7 @@ fn check_expectation(policy: &Policy, d: &Decision, e: &ExpectDef) -> Option<Str
             }
         }),
         ExpectDef::Pending(f) => {
-            let fact = name(&policy.facts, *f, |x| &x.name);
+            let fact = policy.facts[*f].name.clone();
             (!d.pending.iter().any(|p| p.fact == fact)).then(|| {
                 let pending: Vec<&str> = d.pending.iter().map(|p| p.fact.as_str()).collect();
                 format!(
@@ -129,7 +121,7 @@ fn check_expectation(policy: &Policy, d: &Decision, e: &ExpectDef) -> Option<Str
             })
         }
         ExpectDef::Ask(q, want) => {
-            let id = name(&policy.questions, *q, |x| &x.name);
+            let id = policy.questions[*q].name.clone();
             let found = d.questions.iter().find(|x| x.id == id);
             // "not asked" means settled as not asked, not merely undecided.
             let ok = if *want {
@@ -161,7 +153,7 @@ fn check_expectation(policy: &Policy, d: &Decision, e: &ExpectDef) -> Option<Str
             })
         }
         ExpectDef::Say(s, want) => {
-            let id = name(&policy.scripts, *s, |x| &x.name);
+            let id = policy.scripts[*s].name.clone();
             let found = d.scripts.iter().find(|x| x.id == id);
             let said = if *want {
                 found.is_some_and(|x| x.status == ScriptStatus::Say)
@@ -180,7 +172,7 @@ fn check_expectation(policy: &Policy, d: &Decision, e: &ExpectDef) -> Option<Str
             })
         }
         ExpectDef::RequireField(f, want) => {
-            let id = name(&policy.fields, *f, |x| &x.name);
+            let id = policy.fields[*f].name.clone();
             let found = d.ticket_fields.iter().find(|x| x.id == id);
             let req = if *want {
                 found.is_some_and(|x| x.status == FieldStatus::Required)
@@ -202,7 +194,7 @@ fn check_expectation(policy: &Policy, d: &Decision, e: &ExpectDef) -> Option<Str
             })
         }
         ExpectDef::RequireAction(a, want) => {
-            let id = name(&policy.actions, *a, |x| &x.name);
+            let id = policy.actions[*a].name.clone();
             let found = d.actions.iter().find(|x| x.id == id)?;
             let req = found.verdict == Out::Required
                 || (!*want && found.reason == Some(UndecidedReason::Pending));
@@ -216,7 +208,7 @@ fn check_expectation(policy: &Policy, d: &Decision, e: &ExpectDef) -> Option<Str
             })
         }
         ExpectDef::Verdict(a, want) => {
-            let id = name(&policy.actions, *a, |x| &x.name);
+            let id = policy.actions[*a].name.clone();
             let found = d.actions.iter().find(|x| x.id == id)?;
             let want_word = match want {
                 Some(Verdict::Required) => Out::Required,
@@ -245,7 +237,7 @@ fn check_expectation(policy: &Policy, d: &Decision, e: &ExpectDef) -> Option<Str
             })
         }
         ExpectDef::Outcome(o, want) => {
-            let id = name(&policy.outcomes, *o, |x| &x.name);
+            let id = policy.outcomes[*o].name.clone();
             let found = d.outcome_details.iter().find(|x| x.id == id)?;
             let want_json = want.as_ref().map(|v| crate::eval::value_json(policy, v));
             let settled = found.status != OutcomeStatus::Undecided;
@@ -263,7 +255,7 @@ fn check_expectation(policy: &Policy, d: &Decision, e: &ExpectDef) -> Option<Str
             })
         }
         ExpectDef::OutcomeUndecided(o) => {
-            let id = name(&policy.outcomes, *o, |x| &x.name);
+            let id = policy.outcomes[*o].name.clone();
             let found = d.outcome_details.iter().find(|x| x.id == id)?;
             (found.status != OutcomeStatus::Undecided).then(|| {
                 let v = found
@@ -278,7 +270,7 @@ fn check_expectation(policy: &Policy, d: &Decision, e: &ExpectDef) -> Option<Str
             })
         }
         ExpectDef::FieldValue(f, want) => {
-            let id = name(&policy.fields, *f, |x| &x.name);
+            let id = policy.fields[*f].name.clone();
             let found = d.ticket_fields.iter().find(|x| x.id == id);
             let got = found.and_then(|x| x.value.clone());
             let want_json = want.as_ref().map(|v| crate::eval::value_json(policy, v));
@@ -294,7 +286,7 @@ fn check_expectation(policy: &Policy, d: &Decision, e: &ExpectDef) -> Option<Str
             })
         }
         ExpectDef::Due(dl, t) => {
-            let id = name(&policy.deadlines, *dl, |x| &x.name);
+            let id = policy.deadlines[*dl].name.clone();
             let want = crate::time::format_instant(*t, policy.calendar.zone.offset_at(*t));
             let found = d.deadlines.iter().find(|x| x.id == id);
             let got = found.and_then(|x| x.due.clone());

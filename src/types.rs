@@ -1,5 +1,6 @@
 //! The types of facts, derived facts, outcomes and ticket fields.
 
+use crate::check::ids::EnumId;
 use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -13,7 +14,7 @@ pub enum Type {
     Time,
     Duration,
     /// Index into `Policy::enums`, and its name for messages.
-    Enum(u32, String),
+    Enum(EnumId, String),
     List(Box<Type>),
     /// The type of an expression that already has an error: matches anything,
     /// so one mistake is reported once.

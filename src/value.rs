@@ -1,5 +1,6 @@
 //! Runtime values. Names are gone: enum values are indices, facts are slots.
 
+use crate::check::ids::{EnumId, VariantId};
 use rust_decimal::Decimal;
 use std::cmp::Ordering;
 use std::sync::Arc;
@@ -10,8 +11,8 @@ pub enum Value {
     Int(i64),
     Decimal(#[serde(with = "decimal_bytes")] Decimal),
     Text(Arc<str>),
-    /// (enum index, variant index)
-    Enum(u32, u32),
+    /// A value of an enum type.
+    Enum(EnumId, VariantId),
     /// Days since 1970-01-01.
     Date(i32),
     /// Seconds since the Unix epoch, UTC.

@@ -255,7 +255,7 @@ fn counterexamples_show_the_problem() {
                     assert!(r
                         .overridden_by
                         .iter()
-                        .any(|o| cites(&d, &policy.rules[*o as usize].name)));
+                        .any(|o| cites(&d, &policy.rules[*o].name)));
                 }
                 "A0006" => {
                     let d = reproduce(policy, f);
@@ -301,14 +301,16 @@ fn counterexamples_show_the_problem() {
 fn dead_by_brute_force(policy: &pol::Policy, rule: &str) {
     let count = policy
         .facts
-        .iter()
-        .position(|f| f.name == "confirm_count")
-        .unwrap();
+        .iter_enumerated()
+        .find(|(_, f)| f.name == "confirm_count")
+        .unwrap()
+        .0;
     let called = policy
         .facts
-        .iter()
-        .position(|f| f.name == "called_at")
-        .unwrap();
+        .iter_enumerated()
+        .find(|(_, f)| f.name == "called_at")
+        .unwrap()
+        .0;
     let zone = &policy.calendar.zone;
     let engine = pol::Engine::new(policy.clone());
     let mut evaluator = engine.evaluator();
@@ -561,8 +563,8 @@ rule one quote "q" when r == a then forbid offer
 example "e" { given { r: a } expect { offer forbidden } }
 "#;
     let c = pol::compile(src, "p.pol").unwrap();
-    assert!(c.policy.actions[0].must_decide.is_some());
-    assert!(c.policy.outcomes[0].must_decide.is_some());
+    assert!(c.policy.actions.as_slice()[0].must_decide.is_some());
+    assert!(c.policy.outcomes.as_slice()[0].must_decide.is_some());
     let findings = analysis::analyse(&c.policy, &Options::default());
     assert!(findings.iter().all(|f| f.diagnostic.code != codes::GAP));
     // Named from the options instead of the policy, the same check runs.

@@ -272,7 +272,12 @@ fn schema_and_decoder_agree_on_every_text() {
     let mut wrong = Vec::new();
     for &(fact, text, want) in TABLE {
         let case = json!({ fact: text });
-        let index = policy.facts.iter().position(|f| f.name == fact).unwrap();
+        let index = policy
+            .facts
+            .iter_enumerated()
+            .find(|(_, f)| f.name == fact)
+            .unwrap()
+            .0;
         // Both ways into the decoder: from the JSON text and from a parsed value.
         let from_text = pol::decode_case(&policy, &case.to_string());
         let from_value = decode_value(&policy, &case);

@@ -67,11 +67,7 @@ fn domain(p: &Policy, t: &Type) -> Vec<J> {
             json!("0812000000010"),
             json!("Petugas Contoh"),
         ],
-        Type::Enum(e, _) => p.enums[*e as usize]
-            .variants
-            .iter()
-            .map(|v| json!(v.name))
-            .collect(),
+        Type::Enum(e, _) => p.enums[*e].variants.iter().map(|v| json!(v.name)).collect(),
         Type::Date => vec![
             json!("2025-04-30"),
             json!("2025-05-02"),
@@ -155,10 +151,13 @@ fn corpus(p: &Policy, stem: &str) -> Vec<(String, Option<i64>)> {
             match slot {
                 FactValue::Absent => {}
                 FactValue::Null => {
-                    m.insert(p.facts[i].name.clone(), J::Null);
+                    m.insert(p.facts.as_slice()[i].name.clone(), J::Null);
                 }
                 FactValue::Known(v) => {
-                    m.insert(p.facts[i].name.clone(), pol::eval::value_json(p, v));
+                    m.insert(
+                        p.facts.as_slice()[i].name.clone(),
+                        pol::eval::value_json(p, v),
+                    );
                 }
             }
         }
@@ -209,7 +208,7 @@ fn corpus(p: &Policy, stem: &str) -> Vec<(String, Option<i64>)> {
             let mut near = m.clone();
             for _ in 0..1 + rng.below(2) {
                 let i = rng.below(p.facts.len());
-                let name = p.facts[i].name.clone();
+                let name = p.facts.as_slice()[i].name.clone();
                 match rng.below(6) {
                     0 => {
                         near.remove(&name);
@@ -241,7 +240,7 @@ fn corpus(p: &Policy, stem: &str) -> Vec<(String, Option<i64>)> {
             }
             for _ in 0..missing {
                 let i = rng.below(p.facts.len());
-                m.remove(&p.facts[i].name);
+                m.remove(&p.facts.as_slice()[i].name);
             }
             out.push((text(&m), times[rng.below(times.len())]));
         }
@@ -253,13 +252,19 @@ fn corpus(p: &Policy, stem: &str) -> Vec<(String, Option<i64>)> {
         let i = rng.below(p.facts.len());
         match k % 3 {
             0 => {
-                m.insert(p.facts[i].name.clone(), wrong(&p.facts[i].ty));
+                m.insert(
+                    p.facts.as_slice()[i].name.clone(),
+                    wrong(&p.facts.as_slice()[i].ty),
+                );
             }
             1 => {
-                m.insert(format!("{}_x", p.facts[i].name), json!(1));
+                m.insert(format!("{}_x", p.facts.as_slice()[i].name), json!(1));
             }
             _ => {
-                m.insert(p.facts[i].name.clone(), json!({"nested": [1, 2]}));
+                m.insert(
+                    p.facts.as_slice()[i].name.clone(),
+                    json!({"nested": [1, 2]}),
+                );
             }
         }
         out.push((text(&m), at));

@@ -43,11 +43,7 @@ fn domain(p: &Policy, t: &Type) -> Vec<J> {
         Type::Int => vec![json!(0), json!(1), json!(2), json!(3), json!(5)],
         Type::Decimal => vec![json!("0"), json!("1.5"), json!("25000")],
         Type::Text => vec![json!(""), json!("081200000001"), json!("0812000000010")],
-        Type::Enum(e, _) => p.enums[*e as usize]
-            .variants
-            .iter()
-            .map(|v| json!(v.name))
-            .collect(),
+        Type::Enum(e, _) => p.enums[*e].variants.iter().map(|v| json!(v.name)).collect(),
         Type::Date => vec![json!("2025-04-30"), json!("2025-05-02")],
         Type::DateTime => vec![
             json!("2025-05-02T09:45:00+07:00"),

@@ -74,13 +74,13 @@ fn every_decision_reads_back_to_the_same_bytes_on_every_shipped_policy() {
                 checked += 1;
             }
             // Partial cases: each given fact left out in turn.
-            for (i, slot) in case.slots.iter().enumerate() {
+            for (i, slot) in case.slots.iter_enumerated() {
                 if matches!(slot, FactValue::Absent) {
                     continue;
                 }
                 let mut partial = case.clone();
                 partial.slots[i] = FactValue::Absent;
-                let what = format!("{} without {i}", ex.name);
+                let what = format!("{} without {}", ex.name, i.index());
                 check(&engine, &mut reused, &partial, ex.at, &what);
                 checked += 1;
             }

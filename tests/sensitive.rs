@@ -53,14 +53,14 @@ fn the_mark_is_accepted_in_every_position() {
         assert_eq!(&source[span.start as usize..span.end as usize], "sensitive");
         // The checked fact keeps the mark, the label and the question.
         let compiled = pol::compile(&source, "p.pol").unwrap_or_else(|d| panic!("{d:?}"));
-        let nomor = &compiled.policy.facts[0];
+        let nomor = &compiled.policy.facts.as_slice()[0];
         assert!(nomor.sensitive, "{attributes}");
         assert_eq!(nomor.label.as_deref(), Some("Nomor CP yang dihubungi"));
         assert_eq!(
             nomor.ask.as_deref(),
             Some("Nomor berapa yang bisa dihubungi?")
         );
-        assert!(!compiled.policy.facts[1].sensitive);
+        assert!(!compiled.policy.facts.as_slice()[1].sensitive);
     }
 }
 
@@ -76,7 +76,7 @@ fn the_mark_goes_with_a_label_alone_a_question_alone_or_nothing() {
         let policy = pol::compile(&policy_with(&attributes), "p.pol")
             .unwrap_or_else(|d| panic!("{attributes}: {d:?}"))
             .policy;
-        let fact = &policy.facts[0];
+        let fact = &policy.facts.as_slice()[0];
         assert!(fact.sensitive, "{attributes}");
         assert_eq!(fact.label.is_some(), label, "{attributes}");
         assert_eq!(fact.ask.is_some(), ask, "{attributes}");

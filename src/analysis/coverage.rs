@@ -1,13 +1,14 @@
 //! Example coverage: which rules and table rows no `example` makes apply.
 
 use super::search::{Node, Point, Tri};
+use crate::check::ids::RuleId;
 use crate::check::ir::Policy;
 use crate::testing::{default_at, example_case};
 
 /// One rule (or table row) and the examples in which it applies.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleCoverage {
-    pub rule: u32,
+    pub rule: RuleId,
     pub name: String,
     /// `file:line:col` of the rule.
     pub location: String,
@@ -52,11 +53,10 @@ impl Coverage {
 pub fn coverage(policy: &Policy) -> Coverage {
     let mut rules: Vec<RuleCoverage> = policy
         .rules
-        .iter()
-        .enumerate()
+        .iter_enumerated()
         .filter(|(_, r)| !r.name.is_empty())
         .map(|(i, r)| RuleCoverage {
-            rule: i as u32,
+            rule: i,
             name: r.name.clone(),
             location: r.location.clone(),
             examples: Vec::new(),

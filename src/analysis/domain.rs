@@ -20,6 +20,7 @@
 //! between thresholds and beyond either end, realise every order of the facts
 //! among themselves and the thresholds — so every region.
 
+use crate::check::ids::{FactId, IdVec, LetId};
 use crate::check::ir::*;
 use crate::eval::FactValue;
 use crate::syntax::ast::ArithOp;
@@ -105,19 +106,24 @@ struct Collector<'p> {
     /// `x - y op c`, direct views.
     edges: Vec<(usize, usize, Decimal)>,
     text_edges: Vec<(usize, usize)>,
-    let_walked: Vec<bool>,
+    let_walked: IdVec<LetId, bool>,
     /// The term of each non-boolean derived fact, computed once.
-    let_terms: Vec<Option<Term>>,
+    let_terms: IdVec<LetId, Option<Term>>,
     /// Variables marked opaque together with the constants of the atom (samples).
     seeds: Vec<Value>,
 }
 
 /// The type of a variable (the evaluation time is a datetime).
 pub fn var_type(policy: &Policy, v: usize) -> Type {
-    match policy.facts.get(v) {
-        Some(f) => f.ty.clone(),
+    match var_fact(policy, v) {
+        Some(f) => policy.facts[f].ty.clone(),
         None => Type::DateTime,
     }
+}
+
+/// The fact a variable stands for; `None` for the evaluation time.
+pub fn var_fact(policy: &Policy, v: usize) -> Option<FactId> {
+    (v < policy.facts.len()).then(|| FactId::new(v))
 }
 
 /// Computes the candidate values of every fact and of the evaluation time.
@@ -128,11 +134,11 @@ pub fn domains(policy: &Policy) -> Domains {
         info: vec![Info::default(); n + 1],
         edges: Vec::new(),
         text_edges: Vec::new(),
-        let_walked: vec![false; policy.lets.len()],
-        let_terms: vec![None; policy.lets.len()],
+        let_walked: IdVec::from_elem(false, policy.lets.len()),
+        let_terms: IdVec::from_elem(None, policy.lets.len()),
         seeds: Vec::new(),
     };
-    for i in 0..policy.lets.len() {
+    for i in policy.lets.ids() {
         c.walk_let(i);
     }
     // Validity dates: thresholds on the evaluation time.
@@ -152,12 +158,12 @@ pub fn domains(policy: &Policy) -> Domains {
         }
     }
     // Values set on one outcome or field are compared with each other.
-    let mut sets: std::collections::BTreeMap<(u8, u32), Vec<&CExpr>> = Default::default();
+    let mut sets: std::collections::BTreeMap<(u8, usize), Vec<&CExpr>> = Default::default();
     for r in &policy.rules {
         for e in &r.effects {
             match e {
-                CEffect::SetOutcome(o, v) => sets.entry((0, *o)).or_default().push(v),
-                CEffect::SetField(f, v) => sets.entry((1, *f)).or_default().push(v),
+                CEffect::SetOutcome(o, v) => sets.entry((0, o.index())).or_default().push(v),
+                CEffect::SetField(f, v) => sets.entry((1, f.index())).or_default().push(v),
                 _ => {}
             }
         }
@@ -273,21 +279,17 @@ impl Collector<'_> {
         consts_of(e, &mut self.seeds);
     }
 
-    fn walk_let(&mut self, i: usize) {
-        if self.let_walked.get(i).copied().unwrap_or(true) {
+    fn walk_let(&mut self, i: LetId) {
+        if self.let_walked[i] {
             return;
         }
-        if let Some(w) = self.let_walked.get_mut(i) {
-            *w = true;
-        }
-        let policy = self.policy;
-        if let Some(l) = policy.lets.get(i) {
-            match l.ty {
-                Type::Bool => self.walk(&l.expr),
-                _ => {
-                    // Non-boolean derived facts are read where they are compared.
-                    let _ = self.term(&l.expr);
-                }
+        self.let_walked[i] = true;
+        let l = &self.policy.lets[i];
+        match l.ty {
+            Type::Bool => self.walk(&l.expr),
+            _ => {
+                // Non-boolean derived facts are read where they are compared.
+                let _ = self.term(&l.expr);
             }
         }
     }
@@ -327,23 +329,16 @@ impl Collector<'_> {
             CExpr::InCollection {
                 value, collection, ..
             } => self.membership(value, collection, e),
-            CExpr::IsAnswered(f, _) => {
-                if let Some(i) = self.info.get_mut(*f as usize) {
-                    i.null = true;
-                }
-            }
+            CExpr::IsAnswered(f, _) => self.info[f.index()].null = true,
             CExpr::Call(Builtin::Contains, args) => match (args.first(), args.get(1)) {
                 (Some(list @ CExpr::Slot(Slot::Fact(f))), Some(x))
-                    if matches!(
-                        self.policy.facts.get(*f as usize).map(|d| &d.ty),
-                        Some(Type::List(_))
-                    ) =>
+                    if matches!(self.policy.facts[*f].ty, Type::List(_)) =>
                 {
                     self.membership(x, list, e)
                 }
                 _ => self.mark(e),
             },
-            CExpr::Slot(Slot::Let(i)) => self.walk_let(*i as usize),
+            CExpr::Slot(Slot::Let(i)) => self.walk_let(*i),
             CExpr::Slot(Slot::Fact(_)) | CExpr::Const(_) => {}
             _ => self.mark(e),
         }
@@ -354,7 +349,7 @@ impl Collector<'_> {
             self.mark(whole);
             return;
         };
-        let f = *f as usize;
+        let f = f.index();
         match value {
             CExpr::Const(v) => {
                 if let Some(i) = self.info.get_mut(f) {
@@ -462,7 +457,7 @@ impl Collector<'_> {
                 },
             },
             CExpr::Slot(Slot::Fact(i)) => {
-                let v = *i as usize;
+                let v = i.index();
                 let ty = self.var_ty(v);
                 match ty {
                     Type::Bool | Type::Enum(..) => Term::Finite,
@@ -481,25 +476,18 @@ impl Collector<'_> {
                 }
             }
             CExpr::Slot(Slot::Let(i)) => {
-                let policy = self.policy;
-                match policy.lets.get(*i as usize) {
-                    Some(l) if l.ty == Type::Bool => {
-                        self.walk_let(*i as usize);
-                        Term::Finite
-                    }
-                    Some(l) => {
-                        // Each derived fact is read once, however often it is used.
-                        if let Some(Some(t)) = self.let_terms.get(*i as usize) {
-                            return t.clone();
-                        }
-                        let t = self.term(&l.expr);
-                        if let Some(slot) = self.let_terms.get_mut(*i as usize) {
-                            *slot = Some(t.clone());
-                        }
-                        t
-                    }
-                    None => Term::Opaque,
+                let l = &self.policy.lets[*i];
+                if l.ty == Type::Bool {
+                    self.walk_let(*i);
+                    return Term::Finite;
                 }
+                // Each derived fact is read once, however often it is used.
+                if let Some(t) = &self.let_terms[*i] {
+                    return t.clone();
+                }
+                let t = self.term(&l.expr);
+                self.let_terms[*i] = Some(t.clone());
+                t
             }
             CExpr::Now => Term::Lin(Lin {
                 vars: vec![(self.info.len() - 1, View::Direct, 1)],
@@ -843,11 +831,8 @@ impl Collector<'_> {
             let values: Option<Vec<Value>> = match &ty {
                 Type::Bool => Some(vec![Value::Bool(false), Value::Bool(true)]),
                 Type::Enum(e, _) => {
-                    let count = policy
-                        .enums
-                        .get(*e as usize)
-                        .map_or(0, |d| d.variants.len());
-                    Some((0..count as u32).map(|i| Value::Enum(*e, i)).collect())
+                    let variants = policy.enums[*e].variants.ids();
+                    Some(variants.map(|i| Value::Enum(*e, i)).collect())
                 }
                 Type::Text => {
                     let r = find(&mut text_group, v);
@@ -885,12 +870,9 @@ impl Collector<'_> {
                     let mut universe: Vec<Value> = Vec::new();
                     let mut list_exact = !info.opaque;
                     if let Type::Enum(e, _) = elem.as_ref() {
-                        let count = policy
-                            .enums
-                            .get(*e as usize)
-                            .map_or(0, |d| d.variants.len());
-                        if count <= MAX_SUBSET_BITS {
-                            universe = (0..count as u32).map(|i| Value::Enum(*e, i)).collect();
+                        let variants = &policy.enums[*e].variants;
+                        if variants.len() <= MAX_SUBSET_BITS {
+                            universe = variants.ids().map(|i| Value::Enum(*e, i)).collect();
                         }
                     }
                     if universe.is_empty() {
@@ -1068,26 +1050,23 @@ fn consts_of(e: &CExpr, out: &mut Vec<Value>) {
 
 /// Every variable an expression depends on (derived facts expanded; `now`/`today` = the evaluation time).
 pub fn vars_of(policy: &Policy, e: &CExpr, out: &mut BTreeSet<usize>) {
-    let mut seen = vec![false; policy.lets.len()];
+    let mut seen = IdVec::from_elem(false, policy.lets.len());
     vars_in(policy, e, out, &mut seen);
 }
 
 /// `vars_of`, expanding each derived fact once (`seen`): a chain of lets that
 /// each use the previous one twice stays linear.
-fn vars_in(policy: &Policy, e: &CExpr, out: &mut BTreeSet<usize>, seen: &mut [bool]) {
+fn vars_in(policy: &Policy, e: &CExpr, out: &mut BTreeSet<usize>, seen: &mut IdVec<LetId, bool>) {
     let at = policy.facts.len();
     match e {
         CExpr::Const(_) => {}
         CExpr::Slot(Slot::Fact(i)) => {
-            out.insert(*i as usize);
+            out.insert(i.index());
         }
         CExpr::Slot(Slot::Let(i)) => {
-            let first = seen.get(*i as usize).is_some_and(|s| !s);
-            if let (true, Some(l)) = (first, policy.lets.get(*i as usize)) {
-                if let Some(s) = seen.get_mut(*i as usize) {
-                    *s = true;
-                }
-                vars_in(policy, &l.expr, out, seen);
+            if !seen[*i] {
+                seen[*i] = true;
+                vars_in(policy, &policy.lets[*i].expr, out, seen);
             }
         }
         CExpr::Now | CExpr::Today => {
@@ -1114,7 +1093,7 @@ fn vars_in(policy: &Policy, e: &CExpr, out: &mut BTreeSet<usize>, seen: &mut [bo
             vars_in(policy, hi, out, seen);
         }
         CExpr::IsAnswered(f, _) => {
-            out.insert(*f as usize);
+            out.insert(f.index());
         }
         CExpr::Call(_, args) | CExpr::List(args) => {
             args.iter().for_each(|a| vars_in(policy, a, out, seen))

@@ -4,6 +4,7 @@ use super::domain::{vars_of, Domains};
 use super::search::{Found, Point, Search, Sparse, Q};
 use super::witness::{cites, Witness};
 use super::{codes, Finding, Options, Stats};
+use crate::check::ids::*;
 use crate::check::ir::*;
 use crate::diagnostic::Diagnostic;
 use crate::eval::decision::{Decision, OutcomeStatus, UndecidedReason};
@@ -13,8 +14,8 @@ use std::collections::BTreeSet;
 /// An output that rules set to a value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Valued {
-    Outcome(u32),
-    Field(u32),
+    Outcome(OutcomeId),
+    Field(FieldId),
 }
 
 pub(super) struct Analyser<'a> {
@@ -24,14 +25,14 @@ pub(super) struct Analyser<'a> {
     opts: &'a Options,
     search: Search<'a>,
     pub stats: Stats,
-    rule_vars: Vec<BTreeSet<usize>>,
+    rule_vars: IdVec<RuleId, BTreeSet<usize>>,
     /// The name of the table each rule is a row of, if it is one.
-    table_of: Vec<Option<String>>,
+    table_of: IdVec<RuleId, Option<String>>,
     /// Whether each rule can fire at all (filled in by the dead-rule check).
     /// Kept sparse (only the facts set): one per rule, so a dense point each
     /// would take rules × facts memory.
-    fires_at_all: Vec<Option<Sparse>>,
-    effective_at_all: Vec<Option<Sparse>>,
+    fires_at_all: IdVec<RuleId, Option<Sparse>>,
+    effective_at_all: IdVec<RuleId, Option<Sparse>>,
     pub findings: Vec<Finding>,
     /// The check under way (where, and what), named if the work limit stops it.
     about: (Span, String),
@@ -73,8 +74,8 @@ impl<'a> Analyser<'a> {
             search: Search::new(policy, dom, opts.max_nodes),
             stats: Stats::default(),
             rule_vars,
-            fires_at_all: vec![None; policy.rules.len()],
-            effective_at_all: vec![None; policy.rules.len()],
+            fires_at_all: IdVec::from_elem(None, policy.rules.len()),
+            effective_at_all: IdVec::from_elem(None, policy.rules.len()),
             findings: Vec::new(),
             about: (Span::default(), String::new()),
             not_checked: Vec::new(),
@@ -104,20 +105,20 @@ impl<'a> Analyser<'a> {
         false
     }
 
-    fn rule(&self, r: u32) -> Option<&'a RuleDef> {
-        self.policy.rules.get(r as usize)
+    fn rule(&self, r: RuleId) -> &'a RuleDef {
+        &self.policy.rules[r]
     }
 
-    fn name(&self, r: u32) -> String {
-        self.rule(r).map(|x| x.name.clone()).unwrap_or_default()
+    fn name(&self, r: RuleId) -> String {
+        self.rule(r).name.clone()
     }
 
-    fn span(&self, r: u32) -> Span {
-        self.rule(r).map(|x| x.span).unwrap_or_default()
+    fn span(&self, r: RuleId) -> Span {
+        self.rule(r).span
     }
 
     /// The name `overrides` accepts for a rule: a table row is overridden through its table.
-    fn override_name(&self, r: u32) -> String {
+    fn override_name(&self, r: RuleId) -> String {
         let n = self.name(r);
         match n.find('[') {
             Some(i) if n.ends_with(']') => n.get(..i).unwrap_or(&n).to_string(),
@@ -125,16 +126,14 @@ impl<'a> Analyser<'a> {
         }
     }
 
-    fn vars_fires(&self, r: u32) -> BTreeSet<usize> {
-        self.rule_vars.get(r as usize).cloned().unwrap_or_default()
+    fn vars_fires(&self, r: RuleId) -> BTreeSet<usize> {
+        self.rule_vars[r].clone()
     }
 
-    fn vars_eff(&self, r: u32) -> BTreeSet<usize> {
+    fn vars_eff(&self, r: RuleId) -> BTreeSet<usize> {
         let mut v = self.vars_fires(r);
-        if let Some(rule) = self.rule(r) {
-            for o in &rule.overridden_by {
-                v.extend(self.vars_fires(*o));
-            }
+        for o in &self.rule(r).overridden_by {
+            v.extend(self.vars_fires(*o));
         }
         v
     }
@@ -165,19 +164,15 @@ impl<'a> Analyser<'a> {
     }
 
     /// Two rows of one table: overlaps are reported as such (A0007), not as conflicts.
-    fn same_table(&self, a: u32, b: u32) -> bool {
-        match (
-            self.table_of.get(a as usize).and_then(Option::as_ref),
-            self.table_of.get(b as usize).and_then(Option::as_ref),
-        ) {
+    fn same_table(&self, a: RuleId, b: RuleId) -> bool {
+        match (&self.table_of[a], &self.table_of[b]) {
             (Some(x), Some(y)) => x == y,
             _ => false,
         }
     }
 
-    fn overrides(&self, winner: u32, loser: u32) -> bool {
-        self.rule(loser)
-            .is_some_and(|r| r.overridden_by.contains(&winner))
+    fn overrides(&self, winner: RuleId, loser: RuleId) -> bool {
+        self.rule(loser).overridden_by.contains(&winner)
     }
 
     fn push(&mut self, d: Diagnostic, w: Option<Witness>) {
@@ -209,11 +204,9 @@ impl<'a> Analyser<'a> {
 
     pub fn action_conflicts(&mut self) {
         let policy = self.policy;
-        for (ai, action) in policy.actions.iter().enumerate() {
-            let ai = ai as u32;
+        for (ai, action) in policy.actions.iter_enumerated() {
             let (mut req, mut forbid, mut open) = (Vec::new(), Vec::new(), Vec::new());
-            for (ri, r) in policy.rules.iter().enumerate() {
-                let ri = ri as u32;
+            for (ri, r) in policy.rules.iter_enumerated() {
                 for e in &r.effects {
                     match e {
                         CEffect::Require(a) if *a == ai => req.push(ri),
@@ -226,7 +219,7 @@ impl<'a> Analyser<'a> {
                     }
                 }
             }
-            let mut found: Vec<(u32, u32, Witness)> = Vec::new();
+            let mut found: Vec<(RuleId, RuleId, Witness)> = Vec::new();
             if let Some(r) = req.first() {
                 let about = format!(
                     "whether `{}` can be required and forbidden at once",
@@ -273,7 +266,7 @@ impl<'a> Analyser<'a> {
                 continue;
             };
             let (first, second) = (r1.min(r2), r1.max(r2));
-            let verb = |r: u32| if r == r1 { "requires" } else { "forbids" };
+            let verb = |r: RuleId| if r == r1 { "requires" } else { "forbids" };
             let mut d = Diagnostic::error(
                 codes::CONFLICT,
                 format!(
@@ -307,16 +300,15 @@ impl<'a> Analyser<'a> {
     pub fn value_conflicts(&mut self) {
         let policy = self.policy;
         // Per output: the rules that set it (with the value), and those that leave it open.
-        type Setters<'e> = Vec<(u32, &'e CExpr)>;
-        let mut targets: Vec<(Valued, Setters<'a>, Vec<u32>)> = Vec::new();
-        for o in 0..policy.outcomes.len() as u32 {
+        type Setters<'e> = Vec<(RuleId, &'e CExpr)>;
+        let mut targets: Vec<(Valued, Setters<'a>, Vec<RuleId>)> = Vec::new();
+        for o in policy.outcomes.ids() {
             targets.push((Valued::Outcome(o), Vec::new(), Vec::new()));
         }
-        for f in 0..policy.fields.len() as u32 {
+        for f in policy.fields.ids() {
             targets.push((Valued::Field(f), Vec::new(), Vec::new()));
         }
-        for (ri, r) in policy.rules.iter().enumerate() {
-            let ri = ri as u32;
+        for (ri, r) in policy.rules.iter_enumerated() {
             for e in &r.effects {
                 let (key, v) = match e {
                     CEffect::SetOutcome(o, v) => (Valued::Outcome(*o), Some(v)),
@@ -337,17 +329,10 @@ impl<'a> Analyser<'a> {
         }
         for (target, sets, open) in targets {
             let (kind, name) = match target {
-                Valued::Outcome(o) => (
-                    "outcome",
-                    policy.outcomes.get(o as usize).map(|x| x.name.clone()),
-                ),
-                Valued::Field(f) => (
-                    "ticket field",
-                    policy.fields.get(f as usize).map(|x| x.name.clone()),
-                ),
+                Valued::Outcome(o) => ("outcome", policy.outcomes[o].name.clone()),
+                Valued::Field(f) => ("ticket field", policy.fields[f].name.clone()),
             };
-            let name = name.unwrap_or_default();
-            let mut found: Vec<(u32, u32, Witness)> = Vec::new();
+            let mut found: Vec<(RuleId, RuleId, Witness)> = Vec::new();
             if let Some((r, _)) = sets.first() {
                 self.about(
                     self.span(*r),
@@ -442,22 +427,21 @@ impl<'a> Analyser<'a> {
         let policy = self.policy;
         for (target, span) in must_decide {
             let (kind, name, has_default) = match target {
-                MustDecide::Action(a) => match policy.actions.get(*a as usize) {
-                    Some(x) => ("action", x.name.clone(), x.default.is_some()),
-                    None => continue,
-                },
-                MustDecide::Outcome(o) => match policy.outcomes.get(*o as usize) {
-                    Some(x) => ("outcome", x.name.clone(), x.default.is_some()),
-                    None => continue,
-                },
+                MustDecide::Action(a) => {
+                    let x = &policy.actions[*a];
+                    ("action", x.name.clone(), x.default.is_some())
+                }
+                MustDecide::Outcome(o) => {
+                    let x = &policy.outcomes[*o];
+                    ("outcome", x.name.clone(), x.default.is_some())
+                }
             };
             if has_default {
                 continue;
             }
-            let rules: Vec<u32> = policy
+            let rules: Vec<RuleId> = policy
                 .rules
-                .iter()
-                .enumerate()
+                .iter_enumerated()
                 .filter(|(_, r)| {
                     r.effects.iter().any(|e| match (e, target) {
                         (
@@ -482,7 +466,7 @@ impl<'a> Analyser<'a> {
                         _ => false,
                     })
                 })
-                .map(|(i, _)| i as u32)
+                .map(|(i, _)| i)
                 .collect();
             let mut items = vec![Q::Window];
             let mut vars = BTreeSet::new();
@@ -534,8 +518,7 @@ impl<'a> Analyser<'a> {
 
     pub fn dead_rules(&mut self) {
         let policy = self.policy;
-        for (ri, r) in policy.rules.iter().enumerate() {
-            let ri = ri as u32;
+        for (ri, r) in policy.rules.iter_enumerated() {
             if r.name.is_empty() || matches!(r.cond, Some(CExpr::Const(_))) {
                 continue;
             }
@@ -547,9 +530,7 @@ impl<'a> Analyser<'a> {
             match self.ask(&Q::Fires(ri), &vars) {
                 Found::Witness(p) => {
                     let p = self.search.prettify(&Q::Fires(ri), p);
-                    if let Some(slot) = self.fires_at_all.get_mut(ri as usize) {
-                        *slot = Some(Sparse::of(&p));
-                    }
+                    self.fires_at_all[ri] = Some(Sparse::of(&p));
                 }
                 Found::Nothing { exact: true } => {
                     let dated = r.valid_from.is_some() || r.valid_until.is_some();
@@ -583,18 +564,11 @@ impl<'a> Analyser<'a> {
 
     pub fn shadowed_rules(&mut self) {
         let policy = self.policy;
-        for (ri, r) in policy.rules.iter().enumerate() {
-            let ri = ri as u32;
+        for (ri, r) in policy.rules.iter_enumerated() {
             if r.overridden_by.is_empty() {
                 continue;
             }
-            let Some(fires) = self
-                .fires_at_all
-                .get(ri as usize)
-                .cloned()
-                .flatten()
-                .map(|s| s.point(policy))
-            else {
+            let Some(fires) = self.fires_at_all[ri].as_ref().map(|s| s.point(policy)) else {
                 continue;
             };
             self.about(
@@ -608,9 +582,7 @@ impl<'a> Analyser<'a> {
             match self.ask(&Q::Eff(ri), &vars) {
                 Found::Witness(p) => {
                     let p = self.search.prettify(&Q::Eff(ri), p);
-                    if let Some(slot) = self.effective_at_all.get_mut(ri as usize) {
-                        *slot = Some(Sparse::of(&p));
-                    }
+                    self.effective_at_all[ri] = Some(Sparse::of(&p));
                 }
                 Found::Nothing { exact: true } => {
                     let name = r.name.clone();
@@ -638,40 +610,37 @@ impl<'a> Analyser<'a> {
 
     pub fn redundant_rules(&mut self) {
         let policy = self.policy;
-        let keys: Vec<BTreeSet<String>> = policy
+        let keys: IdVec<RuleId, BTreeSet<String>> = policy
             .rules
             .iter()
             .map(|r| r.effects.iter().map(|e| format!("{e:?}")).collect())
             .collect();
         // The rules that give each effect, in order.
-        let mut by_effect: std::collections::BTreeMap<&String, Vec<u32>> = Default::default();
-        for (r, k) in keys.iter().enumerate() {
+        let mut by_effect: std::collections::BTreeMap<&String, Vec<RuleId>> = Default::default();
+        for (r, k) in keys.iter_enumerated() {
             for e in k {
-                by_effect.entry(e).or_default().push(r as u32);
+                by_effect.entry(e).or_default().push(r);
             }
         }
-        let overrides_something: BTreeSet<u32> = policy
+        let overrides_something: BTreeSet<RuleId> = policy
             .rules
             .iter()
             .flat_map(|r| r.overridden_by.iter().copied())
             .collect();
-        let mut reported: BTreeSet<u32> = BTreeSet::new();
-        for (r1, rule1) in policy.rules.iter().enumerate() {
-            let r1 = r1 as u32;
+        let mut reported: BTreeSet<RuleId> = BTreeSet::new();
+        for (r1, rule1) in policy.rules.iter_enumerated() {
             if rule1.name.is_empty() || overrides_something.contains(&r1) {
                 continue;
             }
-            let Some(k1) = keys.get(r1 as usize) else {
-                continue;
-            };
+            let k1 = &keys[r1];
             if k1.is_empty() {
                 continue;
             }
             // Only rules that can have an effect at all.
             let witness = if rule1.overridden_by.is_empty() {
-                self.fires_at_all.get(r1 as usize).cloned().flatten()
+                self.fires_at_all[r1].as_ref()
             } else {
-                self.effective_at_all.get(r1 as usize).cloned().flatten()
+                self.effective_at_all[r1].as_ref()
             };
             let Some(example) = witness.map(|s| s.point(policy)) else {
                 continue;
@@ -691,15 +660,11 @@ impl<'a> Analyser<'a> {
                 .cloned()
                 .unwrap_or_default();
             for r2 in rarest {
-                let Some(rule2) = policy.rules.get(r2 as usize) else {
-                    continue;
-                };
+                let rule2 = &policy.rules[r2];
                 if r2 == r1 || rule2.name.is_empty() || reported.contains(&r2) {
                     continue;
                 }
-                let Some(k2) = keys.get(r2 as usize) else {
-                    continue;
-                };
+                let k2 = &keys[r2];
                 if !k1.is_subset(k2) {
                     continue;
                 }
@@ -745,8 +710,8 @@ impl<'a> Analyser<'a> {
     pub fn table_overlaps(&mut self) {
         let policy = self.policy;
         // Rows of one table: `name[1]`, `name[2]`, … in a row.
-        let mut tables: Vec<(String, Vec<u32>)> = Vec::new();
-        for (ri, r) in policy.rules.iter().enumerate() {
+        let mut tables: Vec<(String, Vec<RuleId>)> = Vec::new();
+        for (ri, r) in policy.rules.iter_enumerated() {
             let Some(open) = r.name.find('[') else {
                 continue;
             };
@@ -755,15 +720,17 @@ impl<'a> Analyser<'a> {
             }
             let base = r.name.get(..open).unwrap_or("").to_string();
             match tables.last_mut() {
-                Some((b, rows)) if *b == base => rows.push(ri as u32),
-                _ => tables.push((base, vec![ri as u32])),
+                Some((b, rows)) if *b == base => rows.push(ri),
+                _ => tables.push((base, vec![ri])),
             }
         }
         for (name, rows) in tables {
             // `hit first`: later rows are overridden by earlier ones.
             let first = rows.iter().any(|r| {
                 self.rule(*r)
-                    .is_some_and(|x| x.overridden_by.iter().any(|o| o != r && rows.contains(o)))
+                    .overridden_by
+                    .iter()
+                    .any(|o| o != r && rows.contains(o))
             });
             if first {
                 continue;
@@ -791,8 +758,8 @@ impl<'a> Analyser<'a> {
                         codes::TABLE_OVERLAP,
                         format!(
                             "rows {} and {} of table `{name}` both apply to some cases",
-                            ri - rows.first().copied().unwrap_or(0) + 1,
-                            rj - rows.first().copied().unwrap_or(0) + 1
+                            row_number(&rows, *ri),
+                            row_number(&rows, *rj)
                         ),
                     )
                     .primary(self.span(*rj), "applies")
@@ -825,11 +792,8 @@ impl<'a> Analyser<'a> {
             )
             .primary(self.span(rc.rule), "no example makes this rule apply")
             .help("add an `example` whose case makes this rule apply, with the expectations the SOP gives for it");
-            let w = self
-                .fires_at_all
-                .get(rc.rule as usize)
-                .cloned()
-                .flatten()
+            let w = self.fires_at_all[rc.rule]
+                .as_ref()
                 .map(|p| Witness::from_point(self.policy, &p.point(self.policy)));
             let d = match &w {
                 Some(w) => d.note(format!(
@@ -849,9 +813,14 @@ impl<'a> Analyser<'a> {
     }
 }
 
+/// The number of a table's row, from 1 (`rows` are the table's rules in order).
+fn row_number(rows: &[RuleId], r: RuleId) -> usize {
+    r.index() - rows.first().map_or(0, |f| f.index()) + 1
+}
+
 /// An output declared `must decide`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MustDecide {
-    Action(u32),
-    Outcome(u32),
+    Action(ActionId),
+    Outcome(OutcomeId),
 }

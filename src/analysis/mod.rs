@@ -178,11 +178,10 @@ pub fn analyse_with_stats(policy: &Policy, opts: &Options) -> (Vec<Finding>, Sta
         .enumerate()
         .filter(|(_, e)| !**e)
         .map(|(v, _)| {
-            let name = policy
-                .facts
-                .get(v)
-                .map(|f| f.name.clone())
-                .unwrap_or_else(|| "@at".into());
+            let name = match domain::var_fact(policy, v) {
+                Some(f) => policy.facts[f].name.clone(),
+                None => "@at".into(),
+            };
             let why = dom.why.get(v).copied().flatten().unwrap_or("");
             (name, why)
         })
@@ -223,21 +222,29 @@ fn not_checked(left: &[(Span, String)]) -> Option<Diagnostic> {
 /// The outputs that must always be decided: declared in the policy or named in the options.
 fn must_decide(policy: &Policy, opts: &Options) -> Vec<(MustDecide, Span)> {
     let mut out = Vec::new();
-    for (i, a) in policy.actions.iter().enumerate() {
+    for (i, a) in policy.actions.iter_enumerated() {
         if let Some(span) = a.must_decide {
-            out.push((MustDecide::Action(i as u32), span));
+            out.push((MustDecide::Action(i), span));
         }
     }
-    for (i, o) in policy.outcomes.iter().enumerate() {
+    for (i, o) in policy.outcomes.iter_enumerated() {
         if let Some(span) = o.must_decide {
-            out.push((MustDecide::Outcome(i as u32), span));
+            out.push((MustDecide::Outcome(i), span));
         }
     }
     for name in &opts.must_decide {
-        let target = if let Some(i) = policy.actions.iter().position(|a| a.name == *name) {
-            MustDecide::Action(i as u32)
-        } else if let Some(i) = policy.outcomes.iter().position(|o| o.name == *name) {
-            MustDecide::Outcome(i as u32)
+        let target = if let Some((i, _)) = policy
+            .actions
+            .iter_enumerated()
+            .find(|(_, a)| a.name == *name)
+        {
+            MustDecide::Action(i)
+        } else if let Some((i, _)) = policy
+            .outcomes
+            .iter_enumerated()
+            .find(|(_, o)| o.name == *name)
+        {
+            MustDecide::Outcome(i)
         } else {
             continue;
         };
@@ -300,11 +307,10 @@ pub fn explain_domains(policy: &Policy) -> String {
     let dom = domain::domains(policy);
     let mut out = String::new();
     for (v, c) in dom.cands.iter().enumerate() {
-        let name = policy
-            .facts
-            .get(v)
-            .map(|f| f.name.clone())
-            .unwrap_or_else(|| "@at".into());
+        let name = match domain::var_fact(policy, v) {
+            Some(f) => policy.facts[f].name.clone(),
+            None => "@at".into(),
+        };
         let shown: Vec<String> = c
             .iter()
             .map(|x| match x {

@@ -14,6 +14,7 @@
 //! no witness turns up, none exists.
 
 use super::domain::Domains;
+use crate::check::ids::{FactId, IdVec, RuleId};
 use crate::check::ir::*;
 use crate::eval::{Env, FactValue};
 use crate::value::Value;
@@ -31,9 +32,9 @@ pub enum Tri {
 #[derive(Debug, Clone)]
 pub enum Q {
     /// The rule's condition and validity dates hold, and the policy is valid.
-    Fires(u32),
+    Fires(RuleId),
     /// It fires and no rule that overrides it fires.
-    Eff(u32),
+    Eff(RuleId),
     /// The policy is valid at the evaluation time.
     Window,
     Expr(CExpr),
@@ -50,20 +51,21 @@ impl Q {
 /// A case and an evaluation time.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Point {
-    pub slots: Vec<FactValue>,
+    pub slots: IdVec<FactId, FactValue>,
     pub at: Option<i64>,
 }
 
 impl Point {
     pub fn empty(policy: &Policy) -> Point {
         Point {
-            slots: vec![FactValue::Absent; policy.facts.len()],
+            slots: IdVec::from_elem(FactValue::Absent, policy.facts.len()),
             at: None,
         }
     }
 
+    /// Variables are the facts by position, then the evaluation time.
     fn unassigned(&self, v: usize) -> bool {
-        match self.slots.get(v) {
+        match self.slots.as_slice().get(v) {
             Some(FactValue::Absent) => true,
             Some(_) => false,
             None => self.at.is_none(),
@@ -71,7 +73,7 @@ impl Point {
     }
 
     fn assign(&mut self, v: usize, value: Option<&FactValue>) {
-        match self.slots.get_mut(v) {
+        match self.slots.as_mut_slice().get_mut(v) {
             Some(s) => *s = value.cloned().unwrap_or(FactValue::Absent),
             None => {
                 self.at = match value {
@@ -86,7 +88,7 @@ impl Point {
 /// A point stored by the facts it sets only.
 #[derive(Debug, Clone)]
 pub struct Sparse {
-    slots: Vec<(usize, FactValue)>,
+    slots: Vec<(FactId, FactValue)>,
     at: Option<i64>,
 }
 
@@ -95,8 +97,7 @@ impl Sparse {
         Sparse {
             slots: p
                 .slots
-                .iter()
-                .enumerate()
+                .iter_enumerated()
                 .filter(|(_, v)| !matches!(v, FactValue::Absent))
                 .map(|(i, v)| (i, v.clone()))
                 .collect(),
@@ -107,9 +108,7 @@ impl Sparse {
     pub fn point(&self, policy: &Policy) -> Point {
         let mut p = Point::empty(policy);
         for (i, v) in &self.slots {
-            if let Some(s) = p.slots.get_mut(*i) {
-                *s = v.clone();
-            }
+            p.slots[*i] = v.clone();
         }
         p.at = self.at;
         p
@@ -124,7 +123,7 @@ pub struct Node<'p> {
     /// Whether each rule asked about fires, by rule. A map, not one slot per
     /// rule: a node is built for every step of every search, and most
     /// questions are about a few rules of a large policy.
-    fires: HashMap<u32, Tri>,
+    fires: HashMap<RuleId, Tri>,
 }
 
 impl<'p> Node<'p> {
@@ -133,7 +132,7 @@ impl<'p> Node<'p> {
             policy,
             case: &point.slots,
             at: point.at,
-            lets: Vec::with_capacity(policy.lets.len()),
+            lets: IdVec::with_capacity(policy.lets.len()),
             warnings: Vec::new(),
         };
         for l in &policy.lets {
@@ -185,14 +184,12 @@ impl<'p> Node<'p> {
         }
     }
 
-    pub fn fires(&mut self, r: u32) -> Tri {
+    pub fn fires(&mut self, r: RuleId) -> Tri {
         if let Some(t) = self.fires.get(&r) {
             return *t;
         }
         let policy = self.policy;
-        let Some(rule) = policy.rules.get(r as usize) else {
-            return Tri::F;
-        };
+        let rule = &policy.rules[r];
         let mut t = self.window(policy.meta.valid_from, policy.meta.valid_until);
         if t != Tri::F {
             t = and(t, self.window(rule.valid_from, rule.valid_until));
@@ -206,19 +203,16 @@ impl<'p> Node<'p> {
         t
     }
 
-    pub fn effective(&mut self, r: u32) -> Tri {
+    pub fn effective(&mut self, r: RuleId) -> Tri {
         let mut t = self.fires(r);
         if t == Tri::F {
             return t;
         }
-        let policy = self.policy;
-        if let Some(rule) = policy.rules.get(r as usize) {
-            for o in &rule.overridden_by {
-                let f = self.fires(*o);
-                t = and(t, not(f));
-                if t == Tri::F {
-                    break;
-                }
+        for o in &self.policy.rules[r].overridden_by {
+            let f = self.fires(*o);
+            t = and(t, not(f));
+            if t == Tri::F {
+                break;
             }
         }
         t
@@ -309,15 +303,13 @@ impl<'a> Search<'a> {
     pub fn prettify(&mut self, q: &Q, mut p: Point) -> Point {
         const DAY: i64 = crate::time::SECONDS_PER_DAY;
         let zone = &self.policy.calendar.zone;
-        let n = self.policy.facts.len();
-        for v in 0..=n {
-            let cur = if v == n {
-                p.at
-            } else {
-                match p.slots.get(v) {
-                    Some(FactValue::Known(Value::DateTime(t))) => Some(*t),
+        for v in 0..=self.policy.facts.len() {
+            let cur = match super::domain::var_fact(self.policy, v) {
+                None => p.at,
+                Some(f) => match &p.slots[f] {
+                    FactValue::Known(Value::DateTime(t)) => Some(*t),
                     _ => None,
-                }
+                },
             };
             let Some(t) = cur else { continue };
             let day = zone.local_seconds(t).div_euclid(DAY);
@@ -345,7 +337,7 @@ impl<'a> Search<'a> {
         let mut point = std::mem::replace(
             &mut self.scratch,
             Point {
-                slots: Vec::new(),
+                slots: IdVec::new(),
                 at: None,
             },
         );

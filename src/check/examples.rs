@@ -1,6 +1,7 @@
 //! `example` blocks: given values typed against the case, expectations resolved.
 
 use super::error::CheckError;
+use super::ids::FactId;
 use super::ir::*;
 use super::{Checker, OutputDecl, ValueDecl};
 use crate::diagnostic::did_you_mean;
@@ -37,11 +38,7 @@ impl Checker<'_> {
                 let Some(fact) = self.example_fact(&g.fact) else {
                     continue;
                 };
-                let ty = self
-                    .facts
-                    .get(fact as usize)
-                    .map(|f| f.ty.clone())
-                    .unwrap_or(Type::Error);
+                let ty = self.facts[fact].ty.clone();
                 let value = match &g.value {
                     None => None,
                     Some(e) => match self.example_value(e, &ty, &g.fact.name) {
@@ -120,15 +117,10 @@ impl Checker<'_> {
                             "write `offer allowed` for actions and `ask q` for questions",
                         );
                         let (ty, decl) = match decl {
-                            Some(OutputDecl::Outcome(o)) => {
-                                (self.outcomes.get(o as usize).map(|d| d.ty.clone()), decl)
-                            }
-                            Some(OutputDecl::Field(f)) => {
-                                (self.fields.get(f as usize).map(|d| d.ty.clone()), decl)
-                            }
+                            Some(OutputDecl::Outcome(o)) => (self.outcomes[o].ty.clone(), decl),
+                            Some(OutputDecl::Field(f)) => (self.fields[f].ty.clone(), decl),
                             _ => continue,
                         };
-                        let ty = ty.unwrap_or(Type::Error);
                         let v = match value {
                             None => None,
                             Some(e) => match self.example_value(e, &ty, &id.name) {
@@ -165,7 +157,7 @@ impl Checker<'_> {
         out
     }
 
-    fn example_fact(&mut self, id: &Ident) -> Option<u32> {
+    fn example_fact(&mut self, id: &Ident) -> Option<FactId> {
         match self.values.get(&id.name) {
             Some(ValueDecl::Fact(i, _)) => Some(*i),
             _ => {

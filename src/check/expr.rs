@@ -1,6 +1,7 @@
 //! Typing and resolving expressions.
 
 use super::error::CheckError;
+use super::ids::{EnumId, VariantId};
 use super::ir::{CExpr, RangeKind, Slot};
 use super::{Checker, ValueDecl};
 use crate::diagnostic::did_you_mean;
@@ -170,11 +171,7 @@ impl Checker<'_> {
             return match decl {
                 ValueDecl::Fact(i, _) => {
                     self.used_facts.insert(i);
-                    let t = self
-                        .facts
-                        .get(i as usize)
-                        .map(|f| f.ty.clone())
-                        .unwrap_or(Type::Error);
+                    let t = self.facts[i].ty.clone();
                     (CExpr::Slot(Slot::Fact(i)), t)
                 }
                 ValueDecl::Let(ast_index, _) => {
@@ -203,23 +200,13 @@ impl Checker<'_> {
             return (CExpr::Const(Value::Bool(false)), Type::Error);
         }
         // A value of exactly one enum.
-        let owners: Vec<(u32, u32)> = self
+        let owners: Vec<(EnumId, VariantId)> = self
             .enums
-            .iter()
-            .enumerate()
-            .filter_map(|(ei, e)| {
-                e.variants
-                    .iter()
-                    .position(|v| v.name == id.name)
-                    .map(|vi| (ei as u32, vi as u32))
-            })
+            .iter_enumerated()
+            .filter_map(|(ei, _)| self.variant_index(ei, &id.name).map(|vi| (ei, vi)))
             .collect();
         if let [(ei, vi)] = owners.as_slice() {
-            let name = self
-                .enums
-                .get(*ei as usize)
-                .map(|e| e.name.clone())
-                .unwrap_or_default();
+            let name = self.enums[*ei].name.clone();
             return (CExpr::Const(Value::Enum(*ei, *vi)), Type::Enum(*ei, name));
         }
         if let Some((kind, decl)) = self.output_kind(&id.name) {
@@ -470,9 +457,7 @@ impl Checker<'_> {
             // An enum value: find its enum.
             if let ExprKind::Name(id) = &first.kind {
                 if let Some(&ei) = self.variant_enum.get(&id.name) {
-                    if let Some(en) = self.enums.get(ei as usize) {
-                        return (None, Some(Type::Enum(ei, en.name.clone())));
-                    }
+                    return (None, Some(Type::Enum(ei, self.enums[ei].name.clone())));
                 }
             }
             return (None, None);

@@ -1,6 +1,7 @@
 //! The checked policy: every name resolved to an index, every expression typed.
 //! This is what the interpreter runs; it never looks a name up.
 
+use super::ids::*;
 use crate::span::Span;
 use crate::syntax::ast::{ArithOp, CmpOp, Verdict};
 use crate::time::Zone;
@@ -11,32 +12,30 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Policy {
     pub meta: Meta,
-    pub enums: Vec<EnumDef>,
-    pub facts: Vec<FactDef>,
+    pub enums: IdVec<EnumId, EnumDef>,
+    pub facts: IdVec<FactId, FactDef>,
     /// In evaluation order: a derived fact only refers to earlier ones.
-    pub lets: Vec<LetDef>,
-    pub questions: Vec<QuestionDef>,
-    pub actions: Vec<ActionDef>,
-    pub fields: Vec<FieldDef>,
-    pub scripts: Vec<ScriptDef>,
-    pub outcomes: Vec<OutcomeDef>,
-    pub deadlines: Vec<DeadlineDef>,
+    pub lets: IdVec<LetId, LetDef>,
+    pub questions: IdVec<QuestionId, QuestionDef>,
+    pub actions: IdVec<ActionId, ActionDef>,
+    pub fields: IdVec<FieldId, FieldDef>,
+    pub scripts: IdVec<ScriptId, ScriptDef>,
+    pub outcomes: IdVec<OutcomeId, OutcomeDef>,
+    pub deadlines: IdVec<DeadlineId, DeadlineDef>,
     pub calendar: Calendar,
-    pub rules: Vec<RuleDef>,
+    pub rules: IdVec<RuleId, RuleDef>,
     pub examples: Vec<ExampleDef>,
 }
 
 impl Policy {
     /// Per fact: whether some expression asks `is answered` / `is unanswered` of it
     /// (an answer to such a fact changes more than the values that wait on it).
-    pub fn answer_reads(&self) -> Vec<bool> {
-        let mut read = vec![false; self.facts.len()];
+    pub fn answer_reads(&self) -> IdVec<FactId, bool> {
+        let mut read = IdVec::from_elem(false, self.facts.len());
         let mut mark = |e: &CExpr| {
             e.visit(&mut |x| {
                 if let CExpr::IsAnswered(f, _) = x {
-                    if let Some(r) = read.get_mut(*f as usize) {
-                        *r = true;
-                    }
+                    read[*f] = true;
                 }
             })
         };
@@ -117,7 +116,16 @@ pub struct Meta {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EnumDef {
     pub name: String,
-    pub variants: Vec<VariantDef>,
+    pub variants: IdVec<VariantId, VariantDef>,
+}
+
+impl EnumDef {
+    /// The value of this enum named `name`.
+    pub fn variant(&self, name: &str) -> Option<VariantId> {
+        self.variants
+            .iter_enumerated()
+            .find_map(|(i, v)| (v.name == name).then_some(i))
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -222,8 +230,8 @@ impl Default for Calendar {
 /// Where a value comes from at evaluation time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Slot {
-    Fact(u32),
-    Let(u32),
+    Fact(FactId),
+    Let(LetId),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -287,15 +295,15 @@ pub enum CExpr {
         negated: bool,
     },
     /// `fact is answered` (true) / `fact is unanswered` (false).
-    IsAnswered(u32, bool),
+    IsAnswered(FactId, bool),
     Call(Builtin, Vec<CExpr>),
     List(Vec<CExpr>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum OpenTarget {
-    Action(u32),
-    Outcome(u32),
+    Action(ActionId),
+    Outcome(OutcomeId),
 }
 
 /// How a `due … within` duration is counted.
@@ -311,22 +319,22 @@ pub enum Working {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum CEffect {
-    Ask(u32),
-    Require(u32),
-    Allow(u32),
-    Forbid(u32),
-    RequireField(u32),
-    Say(u32),
-    SetOutcome(u32, CExpr),
-    SetField(u32, CExpr),
+    Ask(QuestionId),
+    Require(ActionId),
+    Allow(ActionId),
+    Forbid(ActionId),
+    RequireField(FieldId),
+    Say(ScriptId),
+    SetOutcome(OutcomeId, CExpr),
+    SetField(FieldId, CExpr),
     DueWithin {
-        deadline: u32,
+        deadline: DeadlineId,
         duration: CExpr,
         working: Working,
         after: CExpr,
     },
     DueBy {
-        deadline: u32,
+        deadline: DeadlineId,
         at: CExpr,
     },
     Open {
@@ -345,7 +353,7 @@ pub struct RuleDef {
     pub span: Span,
     pub cond: Option<CExpr>,
     /// Rules that, when they fire, discard this rule's effects.
-    pub overridden_by: Vec<u32>,
+    pub overridden_by: Vec<RuleId>,
     pub effects: Vec<CEffect>,
     pub valid_from: Option<i32>,
     pub valid_until: Option<i32>,
@@ -359,7 +367,7 @@ pub struct ExampleDef {
     /// Evaluation time (instant), if given.
     pub at: Option<i64>,
     /// `(fact, None)` = unanswered.
-    pub given: Vec<(u32, Option<Value>)>,
+    pub given: Vec<(FactId, Option<Value>)>,
     pub expect: Vec<Expect>,
 }
 
@@ -373,14 +381,14 @@ pub struct Expect {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum ExpectDef {
     Complete(bool),
-    Pending(u32),
-    Ask(u32, bool),
-    Say(u32, bool),
-    RequireField(u32, bool),
-    RequireAction(u32, bool),
-    Due(u32, i64),
-    Outcome(u32, Option<Value>),
-    FieldValue(u32, Option<Value>),
-    Verdict(u32, Option<Verdict>),
-    OutcomeUndecided(u32),
+    Pending(FactId),
+    Ask(QuestionId, bool),
+    Say(ScriptId, bool),
+    RequireField(FieldId, bool),
+    RequireAction(ActionId, bool),
+    Due(DeadlineId, i64),
+    Outcome(OutcomeId, Option<Value>),
+    FieldValue(FieldId, Option<Value>),
+    Verdict(ActionId, Option<Verdict>),
+    OutcomeUndecided(OutcomeId),
 }

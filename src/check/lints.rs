@@ -1,6 +1,7 @@
 //! Warnings: unused declarations, expiry, rules without quotes, missing examples.
 
 use super::error::CheckError;
+use super::ids::{IdVec, RuleId};
 use super::ir::*;
 use super::Checker;
 use crate::syntax::ast::{self, HeaderField, Item};
@@ -11,20 +12,20 @@ impl Checker<'_> {
         &mut self,
         file: &ast::File,
         meta: &Meta,
-        rules: &[RuleDef],
+        rules: &IdVec<RuleId, RuleDef>,
         today: Option<i32>,
     ) {
         // Unused facts and derived facts.
-        let mut let_index = 0u32;
+        let mut let_index = 0usize;
         for item in &file.items {
             match item {
                 Item::Case(c) => {
                     for f in &c.facts {
                         let used = self
                             .facts
-                            .iter()
-                            .position(|d| d.name == f.name.name && d.span == f.name.span)
-                            .is_some_and(|i| self.used_facts.contains(&(i as u32)));
+                            .iter_enumerated()
+                            .find(|(_, d)| d.name == f.name.name && d.span == f.name.span)
+                            .is_some_and(|(i, _)| self.used_facts.contains(&i));
                         if !used {
                             self.err(CheckError::Unused {
                                 span: f.name.span,

@@ -4,6 +4,7 @@
 mod error;
 mod examples;
 mod expr;
+pub mod ids;
 pub mod ir;
 mod lints;
 mod rules;
@@ -17,24 +18,25 @@ use crate::span::{LineIndex, Span};
 use crate::syntax::ast::{self, DateTimeLit, HeaderField, Item, MetaKey, TypeRef};
 use crate::time::Zone;
 use crate::types::Type;
+use ids::*;
 use ir::*;
 use std::collections::{BTreeSet, HashMap};
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum ValueDecl {
-    Fact(u32, Span),
-    /// Index of the `let` in declaration order.
-    Let(u32, Span),
+    Fact(FactId, Span),
+    /// Index of the `let` in declaration order (its [`LetId`] is known once checked).
+    Let(usize, Span),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum OutputDecl {
-    Question(u32),
-    Action(u32),
-    Field(u32),
-    Script(u32),
-    Outcome(u32),
-    Deadline(u32),
+    Question(QuestionId),
+    Action(ActionId),
+    Field(FieldId),
+    Script(ScriptId),
+    Outcome(OutcomeId),
+    Deadline(DeadlineId),
 }
 
 impl OutputDecl {
@@ -57,25 +59,25 @@ pub(crate) struct Checker<'a> {
     pub errors: Vec<CheckError>,
     pub values: HashMap<String, ValueDecl>,
     pub outputs: HashMap<String, (OutputDecl, Span)>,
-    pub enums: Vec<EnumDef>,
+    pub enums: IdVec<EnumId, EnumDef>,
     pub enum_spans: HashMap<String, Span>,
     /// Enum name → its index in `enums`: type names are looked up, not searched for.
-    pub enum_index: HashMap<String, u32>,
+    pub enum_index: HashMap<String, EnumId>,
     /// Enum value name → the first enum (in declaration order) that has it.
-    pub variant_enum: HashMap<String, u32>,
-    pub facts: Vec<FactDef>,
-    pub lets: Vec<LetDef>,
+    pub variant_enum: HashMap<String, EnumId>,
+    pub facts: IdVec<FactId, FactDef>,
+    pub lets: IdVec<LetId, LetDef>,
     /// `let` declaration index → (evaluation slot, type), once checked.
-    pub let_final: HashMap<u32, (u32, Type)>,
-    pub questions: Vec<QuestionDef>,
-    pub actions: Vec<ActionDef>,
-    pub fields: Vec<FieldDef>,
-    pub scripts: Vec<ScriptDef>,
-    pub outcomes: Vec<OutcomeDef>,
-    pub deadlines: Vec<DeadlineDef>,
+    pub let_final: HashMap<usize, (LetId, Type)>,
+    pub questions: IdVec<QuestionId, QuestionDef>,
+    pub actions: IdVec<ActionId, ActionDef>,
+    pub fields: IdVec<FieldId, FieldDef>,
+    pub scripts: IdVec<ScriptId, ScriptDef>,
+    pub outcomes: IdVec<OutcomeId, OutcomeDef>,
+    pub deadlines: IdVec<DeadlineId, DeadlineDef>,
     pub calendar: Calendar,
-    pub used_facts: BTreeSet<u32>,
-    pub used_lets: BTreeSet<u32>,
+    pub used_facts: BTreeSet<FactId>,
+    pub used_lets: BTreeSet<usize>,
     pub used_outputs: BTreeSet<String>,
     pub uses_now: bool,
     pub enum_hint: Option<Type>,
@@ -101,19 +103,19 @@ pub fn check_at(
         errors: Vec::new(),
         values: HashMap::new(),
         outputs: HashMap::new(),
-        enums: Vec::new(),
+        enums: IdVec::new(),
         enum_spans: HashMap::new(),
         enum_index: HashMap::new(),
         variant_enum: HashMap::new(),
-        facts: Vec::new(),
-        lets: Vec::new(),
+        facts: IdVec::new(),
+        lets: IdVec::new(),
         let_final: HashMap::new(),
-        questions: Vec::new(),
-        actions: Vec::new(),
-        fields: Vec::new(),
-        scripts: Vec::new(),
-        outcomes: Vec::new(),
-        deadlines: Vec::new(),
+        questions: IdVec::new(),
+        actions: IdVec::new(),
+        fields: IdVec::new(),
+        scripts: IdVec::new(),
+        outcomes: IdVec::new(),
+        deadlines: IdVec::new(),
         calendar: Calendar::default(),
         used_facts: BTreeSet::new(),
         used_lets: BTreeSet::new(),
@@ -178,18 +180,16 @@ impl<'a> Checker<'a> {
         self.lines.line_col(self.source, span.start).0
     }
 
-    pub fn variant_index(&self, enum_index: u32, name: &str) -> Option<u32> {
-        self.enums
-            .get(enum_index as usize)
-            .and_then(|e| e.variants.iter().position(|v| v.name == name))
-            .map(|i| i as u32)
+    pub fn variant_index(&self, e: EnumId, name: &str) -> Option<VariantId> {
+        self.enums[e].variant(name)
     }
 
-    pub fn variant_names(&self, enum_index: u32) -> Vec<String> {
-        self.enums
-            .get(enum_index as usize)
-            .map(|e| e.variants.iter().map(|v| v.name.clone()).collect())
-            .unwrap_or_default()
+    pub fn variant_names(&self, e: EnumId) -> Vec<String> {
+        self.enums[e]
+            .variants
+            .iter()
+            .map(|v| v.name.clone())
+            .collect()
     }
 
     pub fn output_kind(&self, name: &str) -> Option<(&'static str, Span)> {
@@ -364,7 +364,7 @@ impl<'a> Checker<'a> {
                 continue;
             }
             self.enum_spans.insert(e.name.name.clone(), e.name.span);
-            let mut variants: Vec<VariantDef> = Vec::new();
+            let mut variants: IdVec<VariantId, VariantDef> = IdVec::new();
             let mut spans: HashMap<&str, Span> = HashMap::new();
             for v in &e.variants {
                 if let Some(first) = spans.get(v.name.name.as_str()) {
@@ -383,7 +383,7 @@ impl<'a> Checker<'a> {
                     label: v.label.as_ref().map(|l| l.value.clone()),
                 });
             }
-            let index = self.enums.len() as u32;
+            let index = self.enums.next_id();
             self.enum_index.insert(e.name.name.clone(), index);
             for v in &variants {
                 self.variant_enum.entry(v.name.clone()).or_insert(index);
@@ -480,7 +480,7 @@ impl<'a> Checker<'a> {
                 }
                 let ty = self.resolve_type(&f.ty);
                 let is_set = matches!(f.ty, TypeRef::List { is_set: true, .. });
-                let index = self.facts.len() as u32;
+                let index = self.facts.next_id();
                 self.values
                     .insert(f.name.name.clone(), ValueDecl::Fact(index, f.name.span));
                 self.facts.push(FactDef {
@@ -522,8 +522,7 @@ impl<'a> Checker<'a> {
         for item in &file.items {
             match item {
                 Item::Question(q) => {
-                    if self
-                        .declare_output(&q.name, OutputDecl::Question(self.questions.len() as u32))
+                    if self.declare_output(&q.name, OutputDecl::Question(self.questions.next_id()))
                     {
                         self.questions.push(QuestionDef {
                             name: q.name.name.clone(),
@@ -533,7 +532,7 @@ impl<'a> Checker<'a> {
                     }
                 }
                 Item::Action(a) => {
-                    if self.declare_output(&a.name, OutputDecl::Action(self.actions.len() as u32)) {
+                    if self.declare_output(&a.name, OutputDecl::Action(self.actions.next_id())) {
                         self.actions.push(ActionDef {
                             name: a.name.name.clone(),
                             text: a.text.value.clone(),
@@ -544,7 +543,7 @@ impl<'a> Checker<'a> {
                 }
                 Item::Field(f) => {
                     let ty = self.resolve_type(&f.ty);
-                    if self.declare_output(&f.name, OutputDecl::Field(self.fields.len() as u32)) {
+                    if self.declare_output(&f.name, OutputDecl::Field(self.fields.next_id())) {
                         self.fields.push(FieldDef {
                             name: f.name.name.clone(),
                             ty,
@@ -553,7 +552,7 @@ impl<'a> Checker<'a> {
                     }
                 }
                 Item::Script(s) => {
-                    if self.declare_output(&s.name, OutputDecl::Script(self.scripts.len() as u32)) {
+                    if self.declare_output(&s.name, OutputDecl::Script(self.scripts.next_id())) {
                         self.scripts.push(ScriptDef {
                             name: s.name.name.clone(),
                             parts: Vec::new(),
@@ -582,8 +581,7 @@ impl<'a> Checker<'a> {
                             }
                         }
                     });
-                    if self.declare_output(&o.name, OutputDecl::Outcome(self.outcomes.len() as u32))
-                    {
+                    if self.declare_output(&o.name, OutputDecl::Outcome(self.outcomes.next_id())) {
                         self.outcomes.push(OutcomeDef {
                             name: o.name.name.clone(),
                             ty,
@@ -594,8 +592,7 @@ impl<'a> Checker<'a> {
                     }
                 }
                 Item::Deadline(d) => {
-                    if self
-                        .declare_output(&d.name, OutputDecl::Deadline(self.deadlines.len() as u32))
+                    if self.declare_output(&d.name, OutputDecl::Deadline(self.deadlines.next_id()))
                     {
                         self.deadlines.push(DeadlineDef {
                             name: d.name.name.clone(),
@@ -618,7 +615,7 @@ impl<'a> Checker<'a> {
                 _ => None,
             })
             .collect();
-        let mut registered: Vec<Option<u32>> = Vec::new();
+        let mut registered: Vec<Option<usize>> = Vec::new();
         for (i, l) in decls.iter().enumerate() {
             if let Some(ValueDecl::Fact(_, s) | ValueDecl::Let(_, s)) =
                 self.values.get(&l.name.name)
@@ -634,11 +631,11 @@ impl<'a> Checker<'a> {
             }
             self.mixed_script(&l.name);
             self.values
-                .insert(l.name.name.clone(), ValueDecl::Let(i as u32, l.name.span));
-            registered.push(Some(i as u32));
+                .insert(l.name.name.clone(), ValueDecl::Let(i, l.name.span));
+            registered.push(Some(i));
         }
         // Dependencies between lets.
-        let deps: Vec<Vec<u32>> = decls
+        let deps: Vec<Vec<usize>> = decls
             .iter()
             .map(|l| {
                 let mut names = Vec::new();
@@ -659,42 +656,34 @@ impl<'a> Checker<'a> {
             if registered.get(start).copied().flatten().is_none() {
                 continue;
             }
-            let mut path: Vec<u32> = Vec::new();
-            self.visit_let(
-                start as u32,
-                &deps,
-                &decls,
-                &mut state,
-                &mut order,
-                &mut path,
-            );
+            let mut path: Vec<usize> = Vec::new();
+            self.visit_let(start, &deps, &decls, &mut state, &mut order, &mut path);
         }
         for i in order {
-            let Some(l) = decls.get(i as usize) else {
+            let Some(l) = decls.get(i) else {
                 continue;
             };
             let (expr, ty) = self.expr(&l.value, None);
-            let slot = self.lets.len() as u32;
-            self.let_final.insert(i, (slot, ty.clone()));
-            self.lets.push(LetDef {
+            let slot = self.lets.push(LetDef {
                 name: l.name.name.clone(),
-                ty,
+                ty: ty.clone(),
                 label: l.label.as_ref().map(|t| t.value.clone()),
                 expr,
             });
+            self.let_final.insert(i, (slot, ty));
         }
     }
 
     fn visit_let(
         &mut self,
-        i: u32,
-        deps: &[Vec<u32>],
+        i: usize,
+        deps: &[Vec<usize>],
         decls: &[&ast::LetDecl],
         state: &mut [u8],
-        order: &mut Vec<u32>,
-        path: &mut Vec<u32>,
+        order: &mut Vec<usize>,
+        path: &mut Vec<usize>,
     ) {
-        match state.get(i as usize) {
+        match state.get(i) {
             Some(2) | None => return,
             Some(1) => {
                 let pos = path.iter().position(|p| *p == i).unwrap_or(0);
@@ -702,9 +691,9 @@ impl<'a> Checker<'a> {
                     .get(pos..)
                     .unwrap_or(&[])
                     .iter()
-                    .filter_map(|j| decls.get(*j as usize).map(|d| d.name.name.clone()))
+                    .filter_map(|j| decls.get(*j).map(|d| d.name.name.clone()))
                     .collect();
-                if let Some(d) = decls.get(i as usize) {
+                if let Some(d) = decls.get(i) {
                     cycle.push(d.name.name.clone());
                     self.err(CheckError::CyclicLet {
                         span: d.name.span,
@@ -715,19 +704,19 @@ impl<'a> Checker<'a> {
             }
             _ => {}
         }
-        if let Some(s) = state.get_mut(i as usize) {
+        if let Some(s) = state.get_mut(i) {
             *s = 1;
         }
         path.push(i);
-        for d in deps.get(i as usize).cloned().unwrap_or_default() {
+        for d in deps.get(i).cloned().unwrap_or_default() {
             self.visit_let(d, deps, decls, state, order, path);
         }
         path.pop();
-        if let Some(s) = state.get_mut(i as usize) {
+        if let Some(s) = state.get_mut(i) {
             *s = 2;
         }
         // A let in a circle is not evaluated; it only appears once checked.
-        if !self.errors.iter().any(|e| matches!(e, CheckError::CyclicLet { cycle, .. } if decls.get(i as usize).is_some_and(|d| cycle.contains(&d.name.name)))) {
+        if !self.errors.iter().any(|e| matches!(e, CheckError::CyclicLet { cycle, .. } if decls.get(i).is_some_and(|d| cycle.contains(&d.name.name)))) {
             order.push(i);
         }
     }
@@ -740,7 +729,6 @@ impl<'a> Checker<'a> {
             else {
                 continue;
             };
-            let index = index as usize;
             let parts = self.script_parts(&s.text);
             let fixed: usize = parts
                 .iter()
@@ -769,9 +757,7 @@ impl<'a> Checker<'a> {
                     }
                 }
             }
-            if let Some(def) = self.scripts.get_mut(index) {
-                def.parts = parts;
-            }
+            self.scripts[index].parts = parts;
         }
     }
 
@@ -830,17 +816,15 @@ impl<'a> Checker<'a> {
                 ScriptPart::Text(t) => t.chars().count(),
                 ScriptPart::Slot(slot) => {
                     let ty = match slot {
-                        Slot::Fact(i) => self.facts.get(*i as usize).map(|f| f.ty.clone())?,
-                        Slot::Let(i) => self.lets.get(*i as usize).map(|l| l.ty.clone())?,
+                        Slot::Fact(i) => &self.facts[*i].ty,
+                        Slot::Let(i) => &self.lets[*i].ty,
                     };
                     match ty {
                         Type::Bool => 5,
                         Type::Date => 10,
                         Type::Time => 8,
                         Type::DateTime => 25,
-                        Type::Enum(ei, _) => self
-                            .enums
-                            .get(ei as usize)?
+                        Type::Enum(ei, _) => self.enums[*ei]
                             .variants
                             .iter()
                             .map(|v| v.label.as_ref().unwrap_or(&v.name).chars().count())

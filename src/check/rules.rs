@@ -1,6 +1,7 @@
 //! Rules: conditions, effects and `overrides`.
 
 use super::error::CheckError;
+use super::ids::{ActionId, IdVec, RuleId};
 use super::ir::*;
 use super::{Checker, OutputDecl};
 use crate::diagnostic::did_you_mean;
@@ -10,17 +11,17 @@ use crate::types::Type;
 use std::collections::HashMap;
 
 impl Checker<'_> {
-    pub(super) fn rules(&mut self, file: &ast::File) -> Vec<RuleDef> {
+    pub(super) fn rules(&mut self, file: &ast::File) -> IdVec<RuleId, RuleDef> {
         // Pass 1: names → rule indices (a table owns one rule per row).
-        let mut names: HashMap<String, (Vec<u32>, Span)> = HashMap::new();
-        let mut next = 0u32;
+        let mut names: HashMap<String, (Vec<RuleId>, Span)> = HashMap::new();
+        let mut next = 0;
         for item in &file.items {
             let (id, count) = match item {
                 Item::Rule(r) => (&r.name, 1),
-                Item::Table(t) => (&t.name, t.rows.len() as u32),
+                Item::Table(t) => (&t.name, t.rows.len()),
                 _ => continue,
             };
-            let indices: Vec<u32> = (next..next + count).collect();
+            let indices: Vec<RuleId> = (next..next + count).map(RuleId::new).collect();
             next += count;
             if let Some((_, first)) = names.get(&id.name) {
                 self.err(CheckError::Duplicate {
@@ -35,27 +36,23 @@ impl Checker<'_> {
         }
 
         // Pass 2: bodies.
-        let mut rules: Vec<RuleDef> = Vec::new();
-        let mut overrides: Vec<(Vec<u32>, &Vec<Ident>)> = Vec::new();
-        let mut first_hit: Vec<Vec<u32>> = Vec::new();
+        let mut rules: IdVec<RuleId, RuleDef> = IdVec::new();
+        let mut overrides: Vec<(Vec<RuleId>, &Vec<Ident>)> = Vec::new();
+        let mut first_hit: Vec<Vec<RuleId>> = Vec::new();
         for item in &file.items {
             match item {
                 Item::Rule(r) => {
-                    let index = rules.len() as u32;
                     let rule = self.rule(r);
-                    rules.push(rule);
+                    let index = rules.push(rule);
                     overrides.push((vec![index], &r.overrides));
                 }
                 Item::Table(t) => {
-                    let start = rules.len() as u32;
                     let (rows, first) = self.table(t);
-                    let count = rows.len() as u32;
-                    rules.extend(rows);
+                    let indices: Vec<RuleId> = rows.into_iter().map(|r| rules.push(r)).collect();
                     // Keep indices aligned with pass 1 even if a table produced fewer rows.
-                    while (rules.len() as u32) < start + t.rows.len() as u32 {
+                    for _ in indices.len()..t.rows.len() {
                         rules.push(placeholder_rule(t.span));
                     }
-                    let indices: Vec<u32> = (start..start + count).collect();
                     if first {
                         first_hit.push(indices.clone());
                     }
@@ -66,7 +63,7 @@ impl Checker<'_> {
         }
 
         // Pass 3: overrides.
-        let mut edges: Vec<(u32, u32, Span)> = Vec::new();
+        let mut edges: Vec<(RuleId, RuleId, Span)> = Vec::new();
         for (winners, targets) in overrides {
             for target in targets {
                 let Some((losers, _)) = names.get(&target.name) else {
@@ -89,7 +86,7 @@ impl Checker<'_> {
         for rows in first_hit {
             for (i, later) in rows.iter().enumerate() {
                 for earlier in rows.iter().take(i) {
-                    if let Some(r) = rules.get_mut(*later as usize) {
+                    if let Some(r) = rules.get_mut(*later) {
                         r.overridden_by.push(*earlier);
                     }
                 }
@@ -97,17 +94,14 @@ impl Checker<'_> {
         }
         for (w, l, span) in &edges {
             if w == l {
-                let name = rules
-                    .get(*w as usize)
-                    .map(|r| r.name.clone())
-                    .unwrap_or_default();
+                let name = rules.get(*w).map(|r| r.name.clone()).unwrap_or_default();
                 self.err(CheckError::OverrideCycle {
                     span: *span,
                     cycle: vec![name.clone(), name],
                 });
                 continue;
             }
-            if let Some(r) = rules.get_mut(*l as usize) {
+            if let Some(r) = rules.get_mut(*l) {
                 if !r.overridden_by.contains(w) {
                     r.overridden_by.push(*w);
                 }
@@ -117,21 +111,25 @@ impl Checker<'_> {
         rules
     }
 
-    fn override_cycles(&mut self, rules: &[RuleDef], edges: &[(u32, u32, Span)]) {
+    fn override_cycles(
+        &mut self,
+        rules: &IdVec<RuleId, RuleDef>,
+        edges: &[(RuleId, RuleId, Span)],
+    ) {
         // winner → losers; a cycle means a rule (indirectly) overrides itself.
-        let mut adj: HashMap<u32, Vec<(u32, Span)>> = HashMap::new();
+        let mut adj: HashMap<RuleId, Vec<(RuleId, Span)>> = HashMap::new();
         for (w, l, s) in edges {
             if w != l {
                 adj.entry(*w).or_default().push((*l, *s));
             }
         }
-        let mut state = vec![0u8; rules.len()];
-        for start in 0..rules.len() as u32 {
+        let mut state = IdVec::from_elem(0u8, rules.len());
+        for start in rules.ids() {
             let mut path = Vec::new();
             if let Some((span, cycle)) = dfs_cycle(start, &adj, &mut state, &mut path) {
                 let names = cycle
                     .iter()
-                    .filter_map(|i| rules.get(*i as usize).map(|r| r.name.clone()))
+                    .filter_map(|i| rules.get(*i).map(|r| r.name.clone()))
                     .collect();
                 self.err(CheckError::OverrideCycle { span, cycle: names });
                 return;
@@ -205,8 +203,8 @@ impl Checker<'_> {
 
     fn effects(&mut self, effects: &[ast::Effect]) -> Vec<CEffect> {
         let mut out = Vec::new();
-        let mut required: HashMap<u32, Span> = HashMap::new();
-        let mut forbidden: HashMap<u32, Span> = HashMap::new();
+        let mut required: HashMap<ActionId, Span> = HashMap::new();
+        let mut forbidden: HashMap<ActionId, Span> = HashMap::new();
         let mut set: HashMap<String, Span> = HashMap::new();
         for e in effects {
             match &e.kind {
@@ -291,12 +289,8 @@ impl Checker<'_> {
                         matches!(d, OutputDecl::Outcome(_) | OutputDecl::Field(_))
                     });
                     let ty = match target {
-                        Some(OutputDecl::Outcome(o)) => {
-                            self.outcomes.get(o as usize).map(|d| d.ty.clone())
-                        }
-                        Some(OutputDecl::Field(f)) => {
-                            self.fields.get(f as usize).map(|d| d.ty.clone())
-                        }
+                        Some(OutputDecl::Outcome(o)) => Some(self.outcomes[o].ty.clone()),
+                        Some(OutputDecl::Field(f)) => Some(self.fields[f].ty.clone()),
                         _ => None,
                     };
                     let (c, t) = self.expr(value, ty.as_ref());
@@ -449,12 +443,12 @@ pub(super) fn placeholder_rule(span: Span) -> RuleDef {
 }
 
 fn dfs_cycle(
-    node: u32,
-    adj: &HashMap<u32, Vec<(u32, Span)>>,
-    state: &mut [u8],
-    path: &mut Vec<u32>,
-) -> Option<(Span, Vec<u32>)> {
-    match state.get(node as usize) {
+    node: RuleId,
+    adj: &HashMap<RuleId, Vec<(RuleId, Span)>>,
+    state: &mut IdVec<RuleId, u8>,
+    path: &mut Vec<RuleId>,
+) -> Option<(Span, Vec<RuleId>)> {
+    match state.get(node) {
         Some(2) | None => return None,
         Some(1) => {
             let pos = path.iter().position(|p| *p == node).unwrap_or(0);
@@ -464,7 +458,7 @@ fn dfs_cycle(
         }
         _ => {}
     }
-    if let Some(s) = state.get_mut(node as usize) {
+    if let Some(s) = state.get_mut(node) {
         *s = 1;
     }
     path.push(node);
@@ -474,7 +468,7 @@ fn dfs_cycle(
         }
     }
     path.pop();
-    if let Some(s) = state.get_mut(node as usize) {
+    if let Some(s) = state.get_mut(node) {
         *s = 2;
     }
     None

@@ -245,11 +245,7 @@ impl Checker<'_> {
                 Some(CEffect::RequireField(f))
             }
             (OutputDecl::Field(f), OutCell::Value(e)) => {
-                let ty = self
-                    .fields
-                    .get(f as usize)
-                    .map(|d| d.ty.clone())
-                    .unwrap_or(Type::Error);
+                let ty = self.fields[f].ty.clone();
                 let (c, t) = self.expr(e, Some(&ty));
                 if !ty.accepts(&t) {
                     self.err(CheckError::SetMismatch {
@@ -263,11 +259,7 @@ impl Checker<'_> {
             }
             (OutputDecl::Field(_), _) => bad(self, "a ticket field", "`required`, a value or `-`"),
             (OutputDecl::Outcome(o), OutCell::Value(e)) => {
-                let ty = self
-                    .outcomes
-                    .get(o as usize)
-                    .map(|d| d.ty.clone())
-                    .unwrap_or(Type::Error);
+                let ty = self.outcomes[o].ty.clone();
                 let (c, t) = self.expr(e, Some(&ty));
                 if !ty.accepts(&t) {
                     self.err(CheckError::SetMismatch {
@@ -429,8 +421,8 @@ impl Checker<'_> {
         let mut out: Vec<Value> = match ty {
             Type::Bool => vec![Value::Bool(false), Value::Bool(true)],
             Type::Enum(ei, _) => {
-                let n = self.enums.get(*ei as usize)?.variants.len() as u32;
-                (0..n).map(|v| Value::Enum(*ei, v)).collect()
+                let variants = self.enums[*ei].variants.ids();
+                variants.map(|v| Value::Enum(*ei, v)).collect()
             }
             Type::Int
             | Type::Date
@@ -483,12 +475,7 @@ impl Checker<'_> {
 
     pub fn show(&self, v: &Value) -> String {
         match v {
-            Value::Enum(e, i) => self
-                .enums
-                .get(*e as usize)
-                .and_then(|e| e.variants.get(*i as usize))
-                .map(|v| v.name.clone())
-                .unwrap_or_default(),
+            Value::Enum(e, i) => self.enums[*e].variants[*i].name.clone(),
             Value::Bool(b) => b.to_string(),
             Value::Int(i) => i.to_string(),
             Value::Decimal(d) => d.to_string(),

@@ -179,21 +179,16 @@ fn prompt_text(fact: &FactDef) -> String {
 
 fn enum_options(policy: &Policy, fact: &FactDef) -> Vec<(String, String)> {
     match &fact.ty {
-        Type::Enum(ei, _) => policy
-            .enums
-            .get(*ei as usize)
-            .map(|e| {
-                e.variants
-                    .iter()
-                    .map(|v| {
-                        (
-                            v.name.clone(),
-                            v.label.clone().unwrap_or_else(|| v.name.clone()),
-                        )
-                    })
-                    .collect()
+        Type::Enum(ei, _) => policy.enums[*ei]
+            .variants
+            .iter()
+            .map(|v| {
+                (
+                    v.name.clone(),
+                    v.label.clone().unwrap_or_else(|| v.name.clone()),
+                )
             })
-            .unwrap_or_default(),
+            .collect(),
         Type::Bool => vec![("true".into(), "yes".into()), ("false".into(), "no".into())],
         _ => Vec::new(),
     }
@@ -328,11 +323,10 @@ fn json_of(policy: &Policy, ty: &Type, input: &str) -> Result<J, String> {
                 .map_err(|_| format!("`{input}` is not a whole number"))?,
         ),
         Type::Enum(ei, _) => {
-            let Some(en) = policy.enums.get(*ei as usize) else {
-                return Err("unknown enum".into());
-            };
+            let en = &policy.enums[*ei];
+            // A number picks the choice shown with it (they are listed from 1).
             if let Ok(n) = input.parse::<usize>() {
-                if let Some(v) = n.checked_sub(1).and_then(|i| en.variants.get(i)) {
+                if let Some(v) = n.checked_sub(1).and_then(|i| en.variants.as_slice().get(i)) {
                     return Ok(J::String(v.name.clone()));
                 }
             }

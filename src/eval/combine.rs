@@ -7,6 +7,7 @@
 use super::outputs::ActionV;
 use super::status::{Presence, UndecidedReason as R, Verdict as Out};
 use super::value3::{Deps, V};
+use crate::check::ids::{IdVec, RuleId};
 use crate::check::ir::ActionDef;
 use crate::syntax::ast::Verdict;
 use crate::value::Value;
@@ -21,16 +22,13 @@ pub(super) const OPEN: usize = 3;
 /// the rules, and so into the effectiveness of every rule (`eff`).
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Contrib {
-    pub rule: u32,
+    pub rule: RuleId,
 }
-
-/// Stands for a rule with no effectiveness recorded: it does not fire.
-static NOT_EFFECTIVE: V = V::FALSE;
 
 impl Contrib {
     /// Whether the rule is effective: true, or unknown with what it waits on.
-    pub fn eff(self, effective: &[V]) -> &V {
-        effective.get(self.rule as usize).unwrap_or(&NOT_EFFECTIVE)
+    pub fn eff(self, effective: &IdVec<RuleId, V>) -> &V {
+        &effective[self.rule]
     }
 }
 
@@ -38,8 +36,8 @@ impl Contrib {
 /// undecided; `rules` is set to the rules behind it.
 pub(super) fn presence(
     c: &[Contrib],
-    effective: &[V],
-    rules: &mut Vec<u32>,
+    effective: &IdVec<RuleId, V>,
+    rules: &mut Vec<RuleId>,
 ) -> (Option<Presence>, Option<Deps>) {
     rules.clear();
     rules.extend(
@@ -70,7 +68,7 @@ pub(super) fn presence(
 pub(super) fn decide_action(
     a: &ActionDef,
     c: &[(usize, Contrib)],
-    effective: &[V],
+    effective: &IdVec<RuleId, V>,
     out: &mut ActionV,
 ) {
     let mut certain = [false; 4];
@@ -212,8 +210,8 @@ pub(super) enum ValueDecision<'v> {
 /// `Undecided`).
 pub(super) fn decide_value<'v>(
     vals: &'v [(Contrib, V)],
-    effective: &[V],
-    rules: &mut Vec<u32>,
+    effective: &IdVec<RuleId, V>,
+    rules: &mut Vec<RuleId>,
 ) -> ValueDecision<'v> {
     rules.clear();
     // Certain: the rule is effective and its value known. Uncertain: the rest,
@@ -273,11 +271,11 @@ pub(super) fn decide_value<'v>(
 /// `rules` is set to the rule behind a decided due time.
 pub(super) fn decide_earliest(
     vals: &[(Contrib, V)],
-    effective: &[V],
-    rules: &mut Vec<u32>,
+    effective: &IdVec<RuleId, V>,
+    rules: &mut Vec<RuleId>,
 ) -> (Option<Presence>, Option<i64>, Option<Deps>) {
     rules.clear();
-    let mut best: Option<(i64, u32)> = None;
+    let mut best: Option<(i64, RuleId)> = None;
     let mut deps: Option<Deps> = None;
     let certain = |c: &Contrib, v: &V| {
         matches!(

@@ -14,6 +14,7 @@ use super::json_out::{self, Fragments};
 use super::outputs::{Outputs, Scratch, Warning};
 use super::value3::V;
 use super::{decode_case_into, finish, fire_into, refine, Case, CaseError, Env, Fired};
+use crate::check::ids::{FactId, IdVec, LetId, RuleId};
 use crate::check::ir::Policy;
 
 /// A checked policy, ready to evaluate cases: built once, shared by every worker.
@@ -23,7 +24,7 @@ pub struct Engine {
     /// The constant pieces of the Decision JSON, escaped once.
     fragments: Fragments,
     /// [`Policy::answer_reads`], for the refinement.
-    answer_read: Vec<bool>,
+    answer_read: IdVec<FactId, bool>,
 }
 
 impl Engine {
@@ -78,9 +79,9 @@ impl Engine {
 /// values, whether each rule fires and is effective, the outputs, the warnings.
 #[derive(Debug, Default)]
 struct Work {
-    lets: Vec<V>,
-    fires: Vec<V>,
-    effective: Vec<V>,
+    lets: IdVec<LetId, V>,
+    fires: IdVec<RuleId, V>,
+    effective: IdVec<RuleId, V>,
     warnings: Vec<Warning>,
     scratch: Scratch,
     outputs: Outputs,

@@ -360,10 +360,10 @@ impl<'a> Interp<'a, '_> {
                 }
                 self.unknown(unknown.unwrap_or_default())
             }
-            CExpr::IsAnswered(f, answered) => match env.case.get(*f as usize) {
-                Some(FactValue::Absent) | None => self.unknown(Deps::one(*f as usize)),
-                Some(FactValue::Null) => Truth::of(!answered),
-                Some(FactValue::Known(_)) => Truth::of(*answered),
+            CExpr::IsAnswered(f, answered) => match env.case[*f] {
+                FactValue::Absent => self.unknown(Deps::fact(*f)),
+                FactValue::Null => Truth::of(!answered),
+                FactValue::Known(_) => Truth::of(*answered),
             },
             _ => self.truth(e),
         }
@@ -408,14 +408,14 @@ impl<'a> Interp<'a, '_> {
     fn slot(&self, s: Slot) -> R<'a> {
         let env = self.env;
         match s {
-            Slot::Fact(i) => match env.case.get(i as usize) {
-                Some(FactValue::Known(v)) => R::Ref(v),
-                _ => R::Unknown(Deps::one(i as usize)),
+            Slot::Fact(i) => match &env.case[i] {
+                FactValue::Known(v) => R::Ref(v),
+                _ => R::Unknown(Deps::fact(i)),
             },
-            Slot::Let(i) => match env.lets.get(i as usize) {
-                Some(V::Known(v)) => R::Ref(v),
-                Some(V::Unknown(d)) => R::Unknown(d.clone()),
-                None => R::Unknown(Deps::default()),
+            // The checker orders derived facts so that one only reads earlier ones.
+            Slot::Let(i) => match &env.lets[i] {
+                V::Known(v) => R::Ref(v),
+                V::Unknown(d) => R::Unknown(d.clone()),
             },
         }
     }
@@ -659,6 +659,7 @@ pub fn arith(op: ArithOp, a: &Value, b: &Value) -> Option<Value> {
 #[cfg(test)]
 mod tests {
     use super::{Truth, R};
+    use crate::check::ids::FactId;
     use crate::check::ir::CExpr;
     use crate::eval::value3::{Deps, V};
     use crate::eval::{fire, Env, FactValue};
@@ -675,11 +676,11 @@ mod tests {
 
     /// Whether `e` asks `is answered` / `is unanswered` of fact `f`: the one
     /// construct whose value changes when a fact goes from missing to known.
-    fn reads_answer_of(e: &CExpr, f: usize) -> bool {
+    fn reads_answer_of(e: &CExpr, f: FactId) -> bool {
         let mut found = false;
         e.visit(&mut |x| {
             if let CExpr::IsAnswered(g, _) = x {
-                found |= *g as usize == f;
+                found |= *g == f;
             }
         });
         found
@@ -704,14 +705,12 @@ mod tests {
                 let mut env = Env::new(&policy, &whole, ex.at);
                 let _ = fire(&mut env, None);
                 let full: Vec<V> = exprs.iter().map(|e| env.eval(e)).collect();
-                for f in 0..whole.slots.len() {
-                    if !matches!(whole.slots.get(f), Some(FactValue::Known(_))) {
+                for f in whole.slots.ids() {
+                    if !matches!(whole.slots[f], FactValue::Known(_)) {
                         continue;
                     }
                     let mut partial = whole.clone();
-                    if let Some(s) = partial.slots.get_mut(f) {
-                        *s = FactValue::Absent;
-                    }
+                    partial.slots[f] = FactValue::Absent;
                     let mut penv = Env::new(&policy, &partial, ex.at);
                     let _ = fire(&mut penv, None);
                     for (e, w) in exprs.iter().zip(&full) {
@@ -725,14 +724,14 @@ mod tests {
                             }
                             (V::Known(p), V::Unknown(_)) => {
                                 panic!(
-                                    "{}: known {p:?} only without fact {f}: {e:?}",
+                                    "{}: known {p:?} only without fact {f:?}: {e:?}",
                                     path.display()
                                 )
                             }
                             (V::Unknown(d), V::Known(_)) => {
                                 assert!(
-                                    d.contains(f),
-                                    "{}: waits on {:?}, not on {f}: {e:?}",
+                                    d.contains_fact(f),
+                                    "{}: waits on {:?}, not on {f:?}: {e:?}",
                                     path.display(),
                                     d.iter().collect::<Vec<_>>()
                                 );
@@ -759,20 +758,25 @@ mod tests {
         let policy = crate::compile(src, "p.pol")
             .unwrap_or_else(|d| panic!("{d:?}"))
             .policy;
-        let cond = policy.rules.first().and_then(|r| r.cond.as_ref()).unwrap();
+        let cond = policy
+            .rules
+            .iter()
+            .next()
+            .and_then(|r| r.cond.as_ref())
+            .unwrap();
         let mut case = crate::eval::Case::empty(&policy);
         let mut env = Env::new(&policy, &case, None);
         match env.eval(cond) {
             V::Unknown(d) => assert_eq!(d.iter().collect::<Vec<_>>(), vec![0, 1, 2]),
             other => panic!("{other:?}"),
         }
-        case.slots[1] = FactValue::Known(Value::Bool(true));
+        case.slots[FactId::new(1)] = FactValue::Known(Value::Bool(true));
         let mut env = Env::new(&policy, &case, None);
         match env.eval(cond) {
             V::Unknown(d) => assert_eq!(d.iter().collect::<Vec<_>>(), vec![2]),
             other => panic!("{other:?}"),
         }
-        case.slots[2] = FactValue::Known(Value::Int(5));
+        case.slots[FactId::new(2)] = FactValue::Known(Value::Int(5));
         let mut env = Env::new(&policy, &case, None);
         assert!(env.eval(cond).is_false());
     }

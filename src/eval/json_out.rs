@@ -11,6 +11,7 @@ use super::outputs::{ItemV, OutputRef, Outputs};
 use super::render::json_value;
 use super::status::{DeadlineStatus, FieldStatus, QuestionStatus, ScriptStatus, UndecidedReason};
 use super::value3::Deps;
+use crate::check::ids::*;
 use crate::check::ir::{OpenTarget, Policy};
 use crate::time::format_date;
 use crate::value::Value;
@@ -24,35 +25,44 @@ pub(crate) struct Fragments {
     /// `,"valid_from":…,"valid_until":…},"complete":`
     validity_tail: String,
     /// Per rule: `{"rule":…,"at":…,"quote":…}`.
-    because: Vec<String>,
+    because: IdVec<RuleId, String>,
     /// Per question: `{"id":…,"text":…,"must_be_correct":…,"status":`.
-    question: Vec<String>,
+    question: IdVec<QuestionId, String>,
     /// Per action: `{"id":…,"text":…,"verdict":`.
-    action: Vec<String>,
+    action: IdVec<ActionId, String>,
     /// Per ticket field: `{"id":…,"label":…,"type":…,"status":`.
-    field: Vec<String>,
+    field: IdVec<FieldId, String>,
     /// Per script: `{"id":…,"text":`.
-    script: Vec<String>,
+    script: IdVec<ScriptId, String>,
     /// Per outcome: `"id":`.
-    outcome_key: Vec<String>,
+    outcome_key: IdVec<OutcomeId, String>,
     /// Per outcome: `{"id":…,"label":…,"status":`.
-    outcome: Vec<String>,
+    outcome: IdVec<OutcomeId, String>,
     /// Per deadline: `{"id":…,"label":…,"status":`.
-    deadline: Vec<String>,
-    /// Per fact: its quoted name.
+    deadline: IdVec<DeadlineId, String>,
+    /// Per dependency bit (a fact's, by its index): the fact's quoted name.
     fact: Vec<String>,
     /// Per fact: `{"fact":…,"label":…,"question":…,"type":…,"decides":[`.
-    pending: Vec<String>,
+    pending: IdVec<FactId, String>,
     /// Quoted output names for `decides`, per kind.
-    action_ref: Vec<String>,
-    question_ref: Vec<String>,
-    script_ref: Vec<String>,
-    field_ref: Vec<String>,
-    outcome_ref: Vec<String>,
-    deadline_ref: Vec<String>,
-    open_ref: Vec<String>,
+    action_ref: IdVec<ActionId, String>,
+    question_ref: IdVec<QuestionId, String>,
+    script_ref: IdVec<ScriptId, String>,
+    field_ref: IdVec<FieldId, String>,
+    outcome_ref: IdVec<OutcomeId, String>,
+    deadline_ref: IdVec<DeadlineId, String>,
+    open_ref: IdVec<RuleId, String>,
     /// Per enum, per variant: its quoted name, as a value of that enum is written.
-    variant: Vec<Vec<String>>,
+    variant: IdVec<EnumId, IdVec<VariantId, String>>,
+}
+
+/// Quoted output names (`"actions.offer"`), as `pending.decides` lists them.
+fn refs<I: Id>(
+    policy: &Policy,
+    ids: impl Iterator<Item = I>,
+    make: fn(I) -> OutputRef,
+) -> IdVec<I, String> {
+    ids.map(|i| q(&make(i).name(policy))).collect()
 }
 
 /// `s` as a JSON string.
@@ -72,10 +82,6 @@ fn q_opt(s: Option<&str>) -> String {
 impl Fragments {
     pub fn new(policy: &Policy) -> Fragments {
         let m = &policy.meta;
-        // Quoted output names (`"actions.offer"`), as `pending.decides` lists them.
-        let refs = |n: usize, make: fn(u32) -> OutputRef| -> Vec<String> {
-            (0..n as u32).map(|i| q(&make(i).name(policy))).collect()
-        };
         Fragments {
             head: format!(
                 "{{\"schema_version\":{},\"policy\":{{\"id\":{},\"version\":{},\"title\":{},\"source\":{}}},\"at\":",
@@ -172,13 +178,13 @@ impl Fragments {
                     )
                 })
                 .collect(),
-            action_ref: refs(policy.actions.len(), OutputRef::Action),
-            question_ref: refs(policy.questions.len(), OutputRef::Question),
-            script_ref: refs(policy.scripts.len(), OutputRef::Script),
-            field_ref: refs(policy.fields.len(), OutputRef::Field),
-            outcome_ref: refs(policy.outcomes.len(), OutputRef::Outcome),
-            deadline_ref: refs(policy.deadlines.len(), OutputRef::Deadline),
-            open_ref: refs(policy.rules.len(), OutputRef::Open),
+            action_ref: refs(policy, policy.actions.ids(), OutputRef::Action),
+            question_ref: refs(policy, policy.questions.ids(), OutputRef::Question),
+            script_ref: refs(policy, policy.scripts.ids(), OutputRef::Script),
+            field_ref: refs(policy, policy.fields.ids(), OutputRef::Field),
+            outcome_ref: refs(policy, policy.outcomes.ids(), OutputRef::Outcome),
+            deadline_ref: refs(policy, policy.deadlines.ids(), OutputRef::Deadline),
+            open_ref: refs(policy, policy.rules.ids(), OutputRef::Open),
             variant: policy
                 .enums
                 .iter()
@@ -188,21 +194,16 @@ impl Fragments {
     }
 
     fn output_ref(&self, r: OutputRef) -> &str {
-        let (list, i) = match r {
-            OutputRef::Action(i) => (&self.action_ref, i),
-            OutputRef::Question(i) => (&self.question_ref, i),
-            OutputRef::Script(i) => (&self.script_ref, i),
-            OutputRef::Field(i) => (&self.field_ref, i),
-            OutputRef::Outcome(i) => (&self.outcome_ref, i),
-            OutputRef::Deadline(i) => (&self.deadline_ref, i),
-            OutputRef::Open(i) => (&self.open_ref, i),
-        };
-        get(list, i)
+        match r {
+            OutputRef::Action(i) => &self.action_ref[i],
+            OutputRef::Question(i) => &self.question_ref[i],
+            OutputRef::Script(i) => &self.script_ref[i],
+            OutputRef::Field(i) => &self.field_ref[i],
+            OutputRef::Outcome(i) => &self.outcome_ref[i],
+            OutputRef::Deadline(i) => &self.deadline_ref[i],
+            OutputRef::Open(i) => &self.open_ref[i],
+        }
     }
-}
-
-fn get(list: &[String], i: u32) -> &str {
-    list.get(i as usize).map_or("\"\"", String::as_str)
 }
 
 /// Appends `at` as the Decision writes it: a quoted RFC 3339 time in the policy's
@@ -273,10 +274,7 @@ impl W<'_> {
             Value::Text(t) => self.text(t),
             Value::Enum(e, i) => {
                 let f = self.f;
-                match f.variant.get(*e as usize).and_then(|v| v.get(*i as usize)) {
-                    Some(name) => self.raw(name),
-                    None => self.raw("\"\""),
-                }
+                self.raw(&f.variant[*e][*i]);
             }
             Value::Decimal(d) => {
                 let _ = write!(self.out, "\"{}\"", d.normalize());
@@ -308,11 +306,10 @@ impl W<'_> {
         self.out.push(b']');
     }
 
-    fn because(&mut self, rules: &[u32]) {
+    fn because(&mut self, rules: &[RuleId]) {
         self.raw(",\"because\":");
         let f = self.f;
-        let known = rules.iter().filter(|r| (**r as usize) < f.because.len());
-        self.list(known, |w, r| w.raw(get(&f.because, *r)));
+        self.list(rules, |w, r| w.raw(&f.because[*r]));
     }
 
     fn waiting_on(&mut self, deps: Option<&Deps>) {
@@ -333,7 +330,7 @@ impl W<'_> {
 
     /// The end of an output's entry: its reasons, why it is undecided (if it is),
     /// what it waits on, and the closing brace.
-    fn close(&mut self, rules: &[u32], reason: Option<UndecidedReason>, deps: Option<&Deps>) {
+    fn close(&mut self, rules: &[RuleId], reason: Option<UndecidedReason>, deps: Option<&Deps>) {
         self.because(rules);
         self.reason(reason);
         self.waiting_on(deps);
@@ -365,21 +362,21 @@ impl W<'_> {
 
         self.raw(",\"questions\":");
         self.list(&o.questions, |w, x| {
-            w.raw(get(&f.question, x.index));
+            w.raw(&f.question[x.index]);
             w.word(QuestionStatus::from(x.status).as_str());
             w.close(&x.rules, None, x.deps.as_ref());
         });
 
         self.raw(",\"actions\":");
-        self.list(o.actions.iter().enumerate(), |w, (i, a)| {
-            w.raw(get(&f.action, i as u32));
+        self.list(o.actions.iter_enumerated(), |w, (i, a)| {
+            w.raw(&f.action[i]);
             w.word(a.verdict.as_str());
             w.close(&a.rules, a.reason, a.deps.as_ref());
         });
 
         self.raw(",\"ticket_fields\":");
         self.list(&o.fields, |w, x| {
-            w.raw(get(&f.field, x.index));
+            w.raw(&f.field[x.index]);
             w.word(FieldStatus::from(x.status).as_str());
             if let Some(v) = &x.value {
                 w.raw(",\"value\":");
@@ -389,16 +386,12 @@ impl W<'_> {
         });
 
         self.raw(",\"scripts\":");
-        self.list(&o.scripts, |w, x: &ItemV| {
-            w.raw(get(&f.script, x.index));
+        self.list(&o.scripts, |w, x: &ItemV<ScriptId>| {
+            w.raw(&f.script[x.index]);
             w.text(&x.text);
             w.raw(",\"status\":");
             w.word(ScriptStatus::from(x.status).as_str());
-            if let Some(max) = policy
-                .scripts
-                .get(x.index as usize)
-                .and_then(|s| s.max_chars)
-            {
+            if let Some(max) = policy.scripts[x.index].max_chars {
                 w.raw(",\"max_chars\":");
                 w.number(max);
             }
@@ -413,19 +406,19 @@ impl W<'_> {
 
         self.raw(",\"outcomes\":{");
         let mut first = true;
-        for (i, x) in o.outcomes.iter().enumerate() {
+        for (i, x) in o.outcomes.iter_enumerated() {
             if let Some(v) = &x.value {
                 if !first {
                     self.out.push(b',');
                 }
                 first = false;
-                self.raw(get(&f.outcome_key, i as u32));
+                self.raw(&f.outcome_key[i]);
                 self.value(v);
             }
         }
         self.raw("},\"outcome_details\":");
-        self.list(o.outcomes.iter().enumerate(), |w, (i, x)| {
-            w.raw(get(&f.outcome, i as u32));
+        self.list(o.outcomes.iter_enumerated(), |w, (i, x)| {
+            w.raw(&f.outcome[i]);
             w.word(x.status.as_str());
             w.raw(",\"value\":");
             match &x.value {
@@ -437,7 +430,7 @@ impl W<'_> {
 
         self.raw(",\"deadlines\":");
         self.list(&o.deadlines, |w, x| {
-            w.raw(get(&f.deadline, x.index));
+            w.raw(&f.deadline[x.index]);
             w.word(DeadlineStatus::from(x.status).as_str());
             w.raw(",\"due\":");
             w.instant(x.due);
@@ -453,8 +446,8 @@ impl W<'_> {
         self.list(&o.opens, |w, x| {
             w.raw("{\"target\":");
             match x.target {
-                Some(OpenTarget::Action(a)) => w.raw(get(&f.action_ref, a)),
-                Some(OpenTarget::Outcome(o)) => w.raw(get(&f.outcome_ref, o)),
+                Some(OpenTarget::Action(a)) => w.raw(&f.action_ref[a]),
+                Some(OpenTarget::Outcome(o)) => w.raw(&f.outcome_ref[o]),
                 None => w.raw("null"),
             }
             w.raw(",\"reason\":");
@@ -464,12 +457,8 @@ impl W<'_> {
         });
 
         self.raw(",\"pending\":");
-        let pending = o
-            .pending
-            .iter()
-            .filter(|p| (p.fact as usize) < f.pending.len());
-        self.list(pending, |w, p| {
-            w.raw(get(&f.pending, p.fact));
+        self.list(&o.pending, |w, p| {
+            w.raw(&f.pending[p.fact]);
             for (n, r) in p.decides.iter().enumerate() {
                 if n > 0 {
                     w.out.push(b',');

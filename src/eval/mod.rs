@@ -19,6 +19,7 @@ pub use engine::{Engine, Evaluator};
 pub use expr::in_range;
 pub use render::json_value as value_json;
 
+use crate::check::ids::{FactId, IdVec, LetId, RuleId};
 use crate::check::ir::*;
 use crate::value::Value;
 use outputs::{OutputRef, Outputs, Scratch, Warning};
@@ -37,22 +38,22 @@ pub enum FactValue {
 /// A case record decoded into the policy's fact slots.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Case {
-    pub slots: Vec<FactValue>,
+    pub slots: IdVec<FactId, FactValue>,
 }
 
 impl Case {
     pub fn empty(policy: &Policy) -> Case {
         Case {
-            slots: vec![FactValue::Absent; policy.facts.len()],
+            slots: IdVec::from_elem(FactValue::Absent, policy.facts.len()),
         }
     }
 }
 
 pub(crate) struct Env<'p> {
     pub policy: &'p Policy,
-    pub case: &'p [FactValue],
+    pub case: &'p IdVec<FactId, FactValue>,
     pub at: Option<i64>,
-    pub lets: Vec<V>,
+    pub lets: IdVec<LetId, V>,
     pub warnings: Vec<Warning>,
 }
 
@@ -62,15 +63,15 @@ impl<'p> Env<'p> {
             policy,
             case: &case.slots,
             at,
-            lets: Vec::with_capacity(policy.lets.len()),
+            lets: IdVec::with_capacity(policy.lets.len()),
             warnings: Vec::new(),
         }
     }
 
-    fn fact(&self, i: usize) -> V {
-        match self.case.get(i) {
-            Some(FactValue::Known(v)) => V::Known(v.clone()),
-            _ => V::Unknown(Deps::one(i)),
+    fn fact(&self, f: FactId) -> V {
+        match &self.case[f] {
+            FactValue::Known(v) => V::Known(v.clone()),
+            _ => V::Unknown(Deps::fact(f)),
         }
     }
 
@@ -104,8 +105,8 @@ impl<'p> Env<'p> {
 /// The derived facts' values and whether each rule fires, on one case.
 #[derive(Debug, Clone)]
 pub(crate) struct Fired {
-    pub lets: Vec<V>,
-    pub fires: Vec<V>,
+    pub lets: IdVec<LetId, V>,
+    pub fires: IdVec<RuleId, V>,
     pub window: V,
 }
 
@@ -118,11 +119,15 @@ pub(crate) struct Fired {
 /// waited on other facts only keeps waiting on them. The caller makes sure no
 /// `is answered` reads a changed fact, the one thing that is not monotone.
 pub(crate) fn fire(env: &mut Env, reuse: Option<(&Fired, &Deps)>) -> Fired {
-    fire_into(env, reuse, Vec::with_capacity(env.policy.rules.len()))
+    fire_into(env, reuse, IdVec::with_capacity(env.policy.rules.len()))
 }
 
 /// [`fire`], with `fires` (emptied first) reused for the rules' values.
-pub(crate) fn fire_into(env: &mut Env, reuse: Option<(&Fired, &Deps)>, mut fires: Vec<V>) -> Fired {
+pub(crate) fn fire_into(
+    env: &mut Env,
+    reuse: Option<(&Fired, &Deps)>,
+    mut fires: IdVec<RuleId, V>,
+) -> Fired {
     let policy = env.policy;
     fires.clear();
     let stale = |earlier: Option<&V>| match (reuse, earlier) {
@@ -132,7 +137,8 @@ pub(crate) fn fire_into(env: &mut Env, reuse: Option<(&Fired, &Deps)>, mut fires
     };
     // Runtime errors, reported once every value is computed.
     let mut errors = Vec::new();
-    for (i, l) in policy.lets.iter().enumerate() {
+    for (i, l) in policy.lets.iter_enumerated() {
+        // `fire` leaves `lets` empty: a caller that reuses them keeps them.
         let earlier = reuse.and_then(|(f, _)| f.lets.get(i));
         let v = match earlier {
             Some(v) if !stale(Some(v)) => v.clone(),
@@ -151,8 +157,8 @@ pub(crate) fn fire_into(env: &mut Env, reuse: Option<(&Fired, &Deps)>, mut fires
     let window = validity_window(policy, env.at, env);
     // One evaluator for every rule condition: the derived facts are settled.
     let mut run = expr::Interp::new(env);
-    for (i, r) in policy.rules.iter().enumerate() {
-        let earlier = reuse.and_then(|(f, _)| f.fires.get(i));
+    for (i, r) in policy.rules.iter_enumerated() {
+        let earlier = reuse.map(|(f, _)| &f.fires[i]);
         let v = match earlier {
             Some(v) if !stale(Some(v)) => v.clone(),
             _ => {
@@ -179,7 +185,7 @@ pub(crate) fn fire_into(env: &mut Env, reuse: Option<(&Fired, &Deps)>, mut fires
     // The derived facts stay in `env` for the effects; `lets` is filled by the
     // caller when the refinement needs them.
     Fired {
-        lets: Vec::new(),
+        lets: IdVec::new(),
         fires,
         window,
     }
@@ -191,21 +197,21 @@ pub(crate) fn finish(
     env: &mut Env,
     fired: &Fired,
     wanted: Option<&[OutputRef]>,
-    effective: &mut Vec<V>,
+    effective: &mut IdVec<RuleId, V>,
     s: &mut Scratch,
     o: &mut Outputs,
 ) {
     let policy = env.policy;
     // A rule is effective when it fires and nothing overriding it fires.
     effective.clear();
-    effective.extend(policy.rules.iter().enumerate().map(|(i, r)| {
-        let f = fired.fires.get(i).cloned().unwrap_or(V::FALSE);
+    effective.extend(policy.rules.iter_enumerated().map(|(i, r)| {
+        let f = fired.fires[i].clone();
         if r.overridden_by.is_empty() || f.is_false() {
             return f;
         }
         let mut overridden = V::FALSE;
         for o in &r.overridden_by {
-            let f = fired.fires.get(*o as usize).cloned().unwrap_or(V::FALSE);
+            let f = fired.fires[*o].clone();
             overridden = or(overridden, || f);
         }
         and(f, || not(overridden))

@@ -14,36 +14,34 @@ use super::render;
 use super::status::{OutcomeStatus, Presence, UndecidedReason, ValidityStatus, Verdict};
 use super::value3::{Deps, V};
 use super::{Env, FactValue};
+use crate::check::ids::*;
 use crate::check::ir::*;
 use crate::value::Value;
 
 /// One output of the policy, for `pending.decides` and the refinement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum OutputRef {
-    Action(u32),
-    Question(u32),
-    Script(u32),
-    Field(u32),
-    Outcome(u32),
-    Deadline(u32),
+    Action(ActionId),
+    Question(QuestionId),
+    Script(ScriptId),
+    Field(FieldId),
+    Outcome(OutcomeId),
+    Deadline(DeadlineId),
     /// The `open` effect of a rule whose condition is not known yet.
-    Open(u32),
+    Open(RuleId),
 }
 
 impl OutputRef {
     /// `actions.offer`, `open.rule_name`, … as the Decision names it.
     pub fn name(self, policy: &Policy) -> String {
-        fn get<T>(v: &[T], i: u32, f: impl Fn(&T) -> &str) -> &str {
-            v.get(i as usize).map_or("", f)
-        }
         let (kind, name) = match self {
-            OutputRef::Action(i) => ("actions", get(&policy.actions, i, |x| &x.name)),
-            OutputRef::Question(i) => ("questions", get(&policy.questions, i, |x| &x.name)),
-            OutputRef::Script(i) => ("scripts", get(&policy.scripts, i, |x| &x.name)),
-            OutputRef::Field(i) => ("ticket_fields", get(&policy.fields, i, |x| &x.name)),
-            OutputRef::Outcome(i) => ("outcomes", get(&policy.outcomes, i, |x| &x.name)),
-            OutputRef::Deadline(i) => ("deadlines", get(&policy.deadlines, i, |x| &x.name)),
-            OutputRef::Open(i) => ("open", get(&policy.rules, i, |x| &x.name)),
+            OutputRef::Action(i) => ("actions", &policy.actions[i].name),
+            OutputRef::Question(i) => ("questions", &policy.questions[i].name),
+            OutputRef::Script(i) => ("scripts", &policy.scripts[i].name),
+            OutputRef::Field(i) => ("ticket_fields", &policy.fields[i].name),
+            OutputRef::Outcome(i) => ("outcomes", &policy.outcomes[i].name),
+            OutputRef::Deadline(i) => ("deadlines", &policy.deadlines[i].name),
+            OutputRef::Open(i) => ("open", &policy.rules[i].name),
         };
         format!("{kind}.{name}")
     }
@@ -54,7 +52,7 @@ impl OutputRef {
 pub(crate) struct ActionV {
     pub verdict: Verdict,
     pub reason: Option<UndecidedReason>,
-    pub rules: Vec<u32>,
+    pub rules: Vec<RuleId>,
     pub deps: Option<Deps>,
 }
 
@@ -89,11 +87,11 @@ fn wanted_effect(e: &CEffect, want: &impl Fn(OutputRef) -> bool) -> bool {
 
 /// A question, ticket field, script or deadline that is present or may be.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct ItemV {
-    pub index: u32,
+pub(crate) struct ItemV<I> {
+    pub index: I,
     /// Asked / required / said / set, or undecided.
     pub status: Presence,
-    pub rules: Vec<u32>,
+    pub rules: Vec<RuleId>,
     pub deps: Option<Deps>,
     /// A ticket field's prescribed value.
     pub value: Option<Value>,
@@ -104,12 +102,12 @@ pub(crate) struct ItemV {
     pub missing: Vec<String>,
 }
 
-impl ItemV {
+impl<I: Id> ItemV<I> {
     /// An item for output `index`, from the spare ones when there is one (its
     /// vectors and text keep their capacity).
-    fn take(spare: &mut Vec<ItemV>, index: usize) -> ItemV {
+    fn take(spare: &mut Vec<ItemV<I>>, index: I) -> ItemV<I> {
         let mut item = spare.pop().unwrap_or(ItemV {
-            index: 0,
+            index,
             status: Presence::Undecided,
             rules: Vec::new(),
             deps: None,
@@ -118,7 +116,7 @@ impl ItemV {
             text: String::new(),
             missing: Vec::new(),
         });
-        item.index = index as u32;
+        item.index = index;
         item.status = Presence::Undecided;
         item.rules.clear();
         item.deps = None;
@@ -134,7 +132,7 @@ impl ItemV {
 pub(crate) struct OutcomeV {
     pub status: OutcomeStatus,
     pub value: Option<Value>,
-    pub rules: Vec<u32>,
+    pub rules: Vec<RuleId>,
     pub reason: Option<UndecidedReason>,
     pub deps: Option<Deps>,
 }
@@ -152,20 +150,16 @@ impl OutcomeV {
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct OpenV {
-    pub rule: u32,
+    pub rule: RuleId,
     pub target: Option<OpenTarget>,
     /// The `open` effect's place among the rule's effects, for its reason.
-    pub effect: u32,
+    pub effect: usize,
 }
 
 impl OpenV {
     /// The reason the SOP leaves this point open, as the policy states it.
     pub fn reason<'p>(&self, policy: &'p Policy) -> &'p str {
-        match policy
-            .rules
-            .get(self.rule as usize)
-            .and_then(|r| r.effects.get(self.effect as usize))
-        {
+        match policy.rules[self.rule].effects.get(self.effect) {
             Some(CEffect::Open { reason, .. }) => reason,
             _ => "",
         }
@@ -174,7 +168,7 @@ impl OpenV {
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct PendingV {
-    pub fact: u32,
+    pub fact: FactId,
     pub decides: Vec<OutputRef>,
 }
 
@@ -191,14 +185,14 @@ pub(crate) struct Outputs {
     pub at: Option<i64>,
     pub validity: ValidityStatus,
     pub complete: bool,
-    pub questions: Vec<ItemV>,
+    pub questions: Vec<ItemV<QuestionId>>,
     /// One per action of the policy.
-    pub actions: Vec<ActionV>,
-    pub fields: Vec<ItemV>,
-    pub scripts: Vec<ItemV>,
+    pub actions: IdVec<ActionId, ActionV>,
+    pub fields: Vec<ItemV<FieldId>>,
+    pub scripts: Vec<ItemV<ScriptId>>,
     /// One per outcome of the policy.
-    pub outcomes: Vec<OutcomeV>,
-    pub deadlines: Vec<ItemV>,
+    pub outcomes: IdVec<OutcomeId, OutcomeV>,
+    pub deadlines: Vec<ItemV<DeadlineId>>,
     pub opens: Vec<OpenV>,
     pub pending: Vec<PendingV>,
     pub warnings: Vec<Warning>,
@@ -209,14 +203,10 @@ pub(crate) struct Outputs {
 impl Outputs {
     /// Empties every list for the next case, keeping what can be reused in `s`.
     pub fn recycle(&mut self, s: &mut Scratch) {
-        for list in [
-            &mut self.questions,
-            &mut self.fields,
-            &mut self.scripts,
-            &mut self.deadlines,
-        ] {
-            s.spare_items.append(list);
-        }
+        s.spare.questions.append(&mut self.questions);
+        s.spare.fields.append(&mut self.fields);
+        s.spare.scripts.append(&mut self.scripts);
+        s.spare.deadlines.append(&mut self.deadlines);
         s.spare_pending.append(&mut self.pending);
         self.opens.clear();
         self.warnings.clear();
@@ -232,27 +222,36 @@ pub(crate) struct Scratch {
     open_pending: Vec<(OutputRef, Deps)>,
     contribs: Vec<Contrib>,
     /// Rules behind a field's value (its own rules come from `presence`).
-    value_rules: Vec<u32>,
-    spare_items: Vec<ItemV>,
+    value_rules: Vec<RuleId>,
+    spare: SpareItems,
     spare_pending: Vec<PendingV>,
+}
+
+/// Items of earlier cases, kept for their vectors' and texts' capacity.
+#[derive(Debug, Default)]
+struct SpareItems {
+    questions: Vec<ItemV<QuestionId>>,
+    fields: Vec<ItemV<FieldId>>,
+    scripts: Vec<ItemV<ScriptId>>,
+    deadlines: Vec<ItemV<DeadlineId>>,
 }
 
 /// Per-output contributions, gathered from the rules in declaration order.
 #[derive(Debug, Default)]
 struct Gathered {
-    verdicts: Vec<Vec<(usize, Contrib)>>,
-    asks: Vec<Vec<Contrib>>,
-    says: Vec<Vec<Contrib>>,
-    field_req: Vec<Vec<Contrib>>,
-    field_val: Vec<Vec<(Contrib, V)>>,
-    outcome_val: Vec<Vec<(Contrib, V)>>,
-    outcome_open: Vec<Vec<Contrib>>,
-    dues: Vec<Vec<(Contrib, V)>>,
+    verdicts: IdVec<ActionId, Vec<(usize, Contrib)>>,
+    asks: IdVec<QuestionId, Vec<Contrib>>,
+    says: IdVec<ScriptId, Vec<Contrib>>,
+    field_req: IdVec<FieldId, Vec<Contrib>>,
+    field_val: IdVec<FieldId, Vec<(Contrib, V)>>,
+    outcome_val: IdVec<OutcomeId, Vec<(Contrib, V)>>,
+    outcome_open: IdVec<OutcomeId, Vec<Contrib>>,
+    dues: IdVec<DeadlineId, Vec<(Contrib, V)>>,
 }
 
 impl Gathered {
     fn reset(&mut self, policy: &Policy) {
-        fn reset<T>(v: &mut Vec<Vec<T>>, n: usize) {
+        fn reset<I: Id, T>(v: &mut IdVec<I, Vec<T>>, n: usize) {
             v.resize_with(n, Vec::new);
             v.iter_mut().for_each(Vec::clear);
         }
@@ -267,16 +266,6 @@ impl Gathered {
     }
 }
 
-fn push<T>(v: &mut [Vec<T>], i: u32, x: T) {
-    if let Some(slot) = v.get_mut(i as usize) {
-        slot.push(x);
-    }
-}
-
-fn slice<T>(v: &[Vec<T>], i: usize) -> &[T] {
-    v.get(i).map(Vec::as_slice).unwrap_or(&[])
-}
-
 /// Decides every output into `o` (emptied with [`Outputs::recycle`] first) from
 /// the rules' effectiveness (`effective[i]` for rule `i`).
 ///
@@ -285,7 +274,7 @@ fn slice<T>(v: &[Vec<T>], i: usize) -> &[T] {
 /// warnings: what the refinement needs to compare one answer with another.
 pub(crate) fn decide(
     env: &mut Env,
-    effective: &[V],
+    effective: &IdVec<RuleId, V>,
     window: V,
     wanted: Option<&[OutputRef]>,
     s: &mut Scratch,
@@ -299,33 +288,30 @@ pub(crate) fn decide(
     s.waiting.clear();
     s.open_pending.clear();
 
-    for (ri, r) in policy.rules.iter().enumerate() {
-        let Some(eff) = effective.get(ri) else {
-            continue;
-        };
+    for (rule, r) in policy.rules.iter_enumerated() {
+        let eff = &effective[rule];
         if eff.is_false() {
             continue;
         }
-        let rule = ri as u32;
         for (ei, e) in r.effects.iter().enumerate() {
             let c = Contrib { rule };
             if !full && !wanted_effect(e, &want) {
                 continue;
             }
             match e {
-                CEffect::Ask(q) => push(&mut g.asks, *q, c),
-                CEffect::Say(x) => push(&mut g.says, *x, c),
-                CEffect::RequireField(f) => push(&mut g.field_req, *f, c),
-                CEffect::Require(a) => push(&mut g.verdicts, *a, (REQUIRE, c)),
-                CEffect::Allow(a) => push(&mut g.verdicts, *a, (ALLOW, c)),
-                CEffect::Forbid(a) => push(&mut g.verdicts, *a, (FORBID, c)),
+                CEffect::Ask(q) => g.asks[*q].push(c),
+                CEffect::Say(x) => g.says[*x].push(c),
+                CEffect::RequireField(f) => g.field_req[*f].push(c),
+                CEffect::Require(a) => g.verdicts[*a].push((REQUIRE, c)),
+                CEffect::Allow(a) => g.verdicts[*a].push((ALLOW, c)),
+                CEffect::Forbid(a) => g.verdicts[*a].push((FORBID, c)),
                 CEffect::SetField(f, v) => {
                     let v = env.eval(v);
-                    push(&mut g.field_val, *f, (c, v));
+                    g.field_val[*f].push((c, v));
                 }
                 CEffect::SetOutcome(o, v) => {
                     let v = env.eval(v);
-                    push(&mut g.outcome_val, *o, (c, v));
+                    g.outcome_val[*o].push((c, v));
                 }
                 CEffect::DueWithin {
                     deadline,
@@ -351,7 +337,7 @@ pub(crate) fn decide(
                                 None => {
                                     env.runtime_error(format!(
                                         "cannot count working time for deadline `{}`: the calendar has no opening hours for it within {} days",
-                                        policy.deadlines.get(*deadline as usize).map_or("?", |x| x.name.as_str()),
+                                        policy.deadlines[*deadline].name,
                                         super::calendar::MAX_DAYS
                                     ));
                                     V::Unknown(Deps::default())
@@ -365,16 +351,16 @@ pub(crate) fn decide(
                         (V::Unknown(x), _) | (_, V::Unknown(x)) => V::Unknown(x),
                         _ => V::Unknown(Deps::default()),
                     };
-                    push(&mut g.dues, *deadline, (c, v));
+                    g.dues[*deadline].push((c, v));
                 }
                 CEffect::DueBy { deadline, at } => {
                     let v = env.eval(at);
-                    push(&mut g.dues, *deadline, (c, v));
+                    g.dues[*deadline].push((c, v));
                 }
                 CEffect::Open { target, .. } => {
                     match target {
-                        Some(OpenTarget::Action(a)) => push(&mut g.verdicts, *a, (OPEN, c)),
-                        Some(OpenTarget::Outcome(o)) => push(&mut g.outcome_open, *o, c),
+                        Some(OpenTarget::Action(a)) => g.verdicts[*a].push((OPEN, c)),
+                        Some(OpenTarget::Outcome(o)) => g.outcome_open[*o].push(c),
                         None => {}
                     }
                     match eff {
@@ -382,7 +368,7 @@ pub(crate) fn decide(
                         V::Known(_) => o.opens.push(OpenV {
                             rule,
                             target: *target,
-                            effect: ei as u32,
+                            effect: ei,
                         }),
                         V::Unknown(d) => s.open_pending.push((OutputRef::Open(rule), d.clone())),
                     }
@@ -395,18 +381,18 @@ pub(crate) fn decide(
 
     o.actions
         .resize_with(policy.actions.len(), || ActionV::PLACEHOLDER);
-    for ((ai, a), out) in policy.actions.iter().enumerate().zip(&mut o.actions) {
-        if !want(OutputRef::Action(ai as u32)) {
+    for ((ai, a), out) in policy.actions.iter_enumerated().zip(&mut o.actions) {
+        if !want(OutputRef::Action(ai)) {
             out.verdict = Verdict::Undecided;
             out.reason = None;
             out.rules.clear();
             out.deps = None;
             continue;
         }
-        decide_action(a, slice(&g.verdicts, ai), effective, out);
+        decide_action(a, &g.verdicts[ai], effective, out);
         if let Some(d) = &out.deps {
             out.reason = Some(reason_of(env, d));
-            waiting.push((OutputRef::Action(ai as u32), d.clone()));
+            waiting.push((OutputRef::Action(ai), d.clone()));
         }
         if full && out.reason == Some(UndecidedReason::Conflict) {
             env.warnings.push(Warning {
@@ -419,36 +405,36 @@ pub(crate) fn decide(
         }
     }
 
-    for qi in 0..policy.questions.len() {
-        if !want(OutputRef::Question(qi as u32)) {
+    for qi in policy.questions.ids() {
+        if !want(OutputRef::Question(qi)) {
             continue;
         }
-        let mut item = ItemV::take(&mut s.spare_items, qi);
-        let (status, deps) = presence(slice(&g.asks, qi), effective, &mut item.rules);
+        let mut item = ItemV::take(&mut s.spare.questions, qi);
+        let (status, deps) = presence(&g.asks[qi], effective, &mut item.rules);
         let Some(status) = status else {
-            s.spare_items.push(item);
+            s.spare.questions.push(item);
             continue;
         };
         if let Some(d) = &deps {
-            waiting.push((OutputRef::Question(qi as u32), d.clone()));
+            waiting.push((OutputRef::Question(qi), d.clone()));
         }
         item.status = status;
         item.deps = deps;
         o.questions.push(item);
     }
 
-    for (si, sd) in policy.scripts.iter().enumerate() {
-        if !want(OutputRef::Script(si as u32)) {
+    for (si, sd) in policy.scripts.iter_enumerated() {
+        if !want(OutputRef::Script(si)) {
             continue;
         }
-        let mut item = ItemV::take(&mut s.spare_items, si);
-        let (status, deps) = presence(slice(&g.says, si), effective, &mut item.rules);
+        let mut item = ItemV::take(&mut s.spare.scripts, si);
+        let (status, deps) = presence(&g.says[si], effective, &mut item.rules);
         let Some(status) = status else {
-            s.spare_items.push(item);
+            s.spare.scripts.push(item);
             continue;
         };
         if let Some(d) = &deps {
-            waiting.push((OutputRef::Script(si as u32), d.clone()));
+            waiting.push((OutputRef::Script(si), d.clone()));
         }
         render::script(env, sd, &mut item.text, &mut item.missing);
         if let Some(max) = sd.max_chars {
@@ -468,20 +454,20 @@ pub(crate) fn decide(
         o.scripts.push(item);
     }
 
-    for fi in 0..policy.fields.len() {
-        if !want(OutputRef::Field(fi as u32)) {
+    for fi in policy.fields.ids() {
+        if !want(OutputRef::Field(fi)) {
             continue;
         }
-        let req = slice(&g.field_req, fi);
-        let vals = slice(&g.field_val, fi);
+        let req = &g.field_req[fi];
+        let vals = &g.field_val[fi];
         // A prescribed value also makes the field mandatory.
         s.contribs.clear();
         s.contribs.extend(req.iter().copied());
         s.contribs.extend(vals.iter().map(|(c, _)| *c));
-        let mut item = ItemV::take(&mut s.spare_items, fi);
+        let mut item = ItemV::take(&mut s.spare.fields, fi);
         let (status, mut deps) = presence(&s.contribs, effective, &mut item.rules);
         let Some(status) = status else {
-            s.spare_items.push(item);
+            s.spare.fields.push(item);
             continue;
         };
         let value = match decide_value(vals, effective, &mut s.value_rules) {
@@ -498,7 +484,7 @@ pub(crate) fn decide(
             Presence::Undecided
         };
         if let Some(d) = &deps {
-            waiting.push((OutputRef::Field(fi as u32), d.clone()));
+            waiting.push((OutputRef::Field(fi), d.clone()));
         }
         item.status = status;
         item.deps = deps;
@@ -508,8 +494,8 @@ pub(crate) fn decide(
 
     o.outcomes
         .resize_with(policy.outcomes.len(), || OutcomeV::PLACEHOLDER);
-    for ((oi, od), out) in policy.outcomes.iter().enumerate().zip(&mut o.outcomes) {
-        if !want(OutputRef::Outcome(oi as u32)) {
+    for ((oi, od), out) in policy.outcomes.iter_enumerated().zip(&mut o.outcomes) {
+        if !want(OutputRef::Outcome(oi)) {
             out.status = OutcomeStatus::Unset;
             out.value = None;
             out.rules.clear();
@@ -520,32 +506,32 @@ pub(crate) fn decide(
         decide_outcome(
             env,
             od,
-            slice(&g.outcome_val, oi),
-            slice(&g.outcome_open, oi),
+            &g.outcome_val[oi],
+            &g.outcome_open[oi],
             effective,
             full,
             out,
         );
         if let Some(d) = &out.deps {
-            waiting.push((OutputRef::Outcome(oi as u32), d.clone()));
+            waiting.push((OutputRef::Outcome(oi), d.clone()));
         }
     }
 
-    for di in 0..policy.deadlines.len() {
-        if !want(OutputRef::Deadline(di as u32)) {
+    for di in policy.deadlines.ids() {
+        if !want(OutputRef::Deadline(di)) {
             continue;
         }
-        let vals = slice(&g.dues, di);
+        let vals = &g.dues[di];
         if vals.is_empty() {
             continue;
         }
-        let mut item = ItemV::take(&mut s.spare_items, di);
+        let mut item = ItemV::take(&mut s.spare.deadlines, di);
         let (status, due, deps) = decide_earliest(vals, effective, &mut item.rules);
         if let Some(d) = &deps {
-            waiting.push((OutputRef::Deadline(di as u32), d.clone()));
+            waiting.push((OutputRef::Deadline(di), d.clone()));
         }
         let Some(status) = status else {
-            s.spare_items.push(item);
+            s.spare.deadlines.push(item);
             continue;
         };
         item.status = status;
@@ -626,7 +612,7 @@ fn decide_outcome(
     o: &OutcomeDef,
     vals: &[(Contrib, V)],
     open: &[Contrib],
-    effective: &[V],
+    effective: &IdVec<RuleId, V>,
     warn: bool,
     out: &mut OutcomeV,
 ) {
@@ -702,9 +688,10 @@ fn decide_outcome(
 
 /// `pending` when some fact it waits on can still be asked, else `unanswered`.
 fn reason_of(env: &Env, d: &Deps) -> UndecidedReason {
-    let askable = d
-        .iter()
-        .any(|i| i >= env.case.len() || matches!(env.case.get(i), Some(FactValue::Absent)));
+    // The bit past the facts (the evaluation time) can always still be given.
+    let askable = d.iter().any(|i| i >= env.case.len())
+        || d.facts(env.case.len())
+            .any(|f| matches!(env.case[f], FactValue::Absent));
     if askable {
         UndecidedReason::Pending
     } else if d.is_empty() {
@@ -722,23 +709,23 @@ pub(crate) fn pending_list(
     spare: &mut Vec<PendingV>,
     out: &mut Vec<PendingV>,
 ) {
-    for i in 0..env.policy.facts.len() {
-        if !matches!(env.case.get(i), Some(FactValue::Absent)) {
+    for (i, slot) in env.case.iter_enumerated() {
+        if !matches!(slot, FactValue::Absent) {
             continue;
         }
-        if !waiting.iter().any(|(_, d)| d.contains(i)) {
+        if !waiting.iter().any(|(_, d)| d.contains_fact(i)) {
             continue;
         }
         let mut p = spare.pop().unwrap_or(PendingV {
-            fact: 0,
+            fact: i,
             decides: Vec::new(),
         });
-        p.fact = i as u32;
+        p.fact = i;
         p.decides.clear();
         p.decides.extend(
             waiting
                 .iter()
-                .filter(|(_, d)| d.contains(i))
+                .filter(|(_, d)| d.contains_fact(i))
                 .map(|(n, _)| *n),
         );
         out.push(p);

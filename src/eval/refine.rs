@@ -10,6 +10,7 @@ use super::outputs::{sort_pending, ItemV, OutputRef, Outputs, Scratch};
 use super::status::{OutcomeStatus, Presence, UndecidedReason, Verdict};
 use super::value3::Deps;
 use super::{finish, fire, Case, Env, FactValue, Fired};
+use crate::check::ids::{FactId, Id, IdVec, RuleId};
 use crate::check::ir::Policy;
 use crate::types::Type;
 use crate::value::Value;
@@ -22,38 +23,42 @@ fn domain(policy: &Policy, ty: &Type) -> Option<Vec<Value>> {
     match ty {
         Type::Bool => Some(vec![Value::Bool(false), Value::Bool(true)]),
         Type::Enum(e, _) => {
-            let n = policy.enums.get(*e as usize)?.variants.len() as u32;
-            Some((0..n).map(|v| Value::Enum(*e, v)).collect())
+            let variants = policy.enums[*e].variants.ids();
+            Some(variants.map(|v| Value::Enum(*e, v)).collect())
         }
         _ => None,
     }
 }
 
 /// The outputs still undecided because of pending facts, with what they wait on.
-fn undecided<'a>(o: &'a Outputs) -> Vec<(OutputRef, &'a Deps)> {
+fn undecided(o: &Outputs) -> Vec<(OutputRef, &Deps)> {
     let mut v = Vec::new();
-    for (i, a) in o.actions.iter().enumerate() {
+    for (i, a) in o.actions.iter_enumerated() {
         if let (Some(UndecidedReason::Pending), Some(d)) = (a.reason, &a.deps) {
-            v.push((OutputRef::Action(i as u32), d));
+            v.push((OutputRef::Action(i), d));
         }
     }
-    let items = |list: &'a [ItemV], make: fn(u32) -> OutputRef, v: &mut Vec<_>| {
-        for x in list.iter().filter(|x| x.status == Presence::Undecided) {
-            if let Some(d) = &x.deps {
-                v.push((make(x.index), d));
-            }
-        }
-    };
     items(&o.questions, OutputRef::Question, &mut v);
     items(&o.fields, OutputRef::Field, &mut v);
     items(&o.scripts, OutputRef::Script, &mut v);
-    for (i, x) in o.outcomes.iter().enumerate() {
+    for (i, x) in o.outcomes.iter_enumerated() {
         if let (Some(UndecidedReason::Pending), Some(d)) = (x.reason, &x.deps) {
-            v.push((OutputRef::Outcome(i as u32), d));
+            v.push((OutputRef::Outcome(i), d));
         }
     }
     items(&o.deadlines, OutputRef::Deadline, &mut v);
     v
+}
+
+fn items<'a, I>(list: &'a [ItemV<I>], make: fn(I) -> OutputRef, v: &mut Vec<(OutputRef, &'a Deps)>)
+where
+    I: Copy,
+{
+    for x in list.iter().filter(|x| x.status == Presence::Undecided) {
+        if let Some(d) = &x.deps {
+            v.push((make(x.index), d));
+        }
+    }
 }
 
 /// How one output reads, for comparison across answers; `None` = undecided.
@@ -68,15 +73,13 @@ enum Reading<'a> {
     Due(Option<i64>),
 }
 
-fn find(list: &[ItemV], i: u32) -> Option<&ItemV> {
+fn find<I: Id>(list: &[ItemV<I>], i: I) -> Option<&ItemV<I>> {
     list.iter().find(|x| x.index == i)
 }
 
 fn reading<'a>(o: &'a Outputs, r: OutputRef) -> Option<Reading<'a>> {
     match r {
-        OutputRef::Action(i) => o
-            .actions
-            .get(i as usize)
+        OutputRef::Action(i) => Some(&o.actions[i])
             .filter(|a| a.reason != Some(UndecidedReason::Pending))
             .map(|a| Reading::Verdict(a.verdict, a.reason)),
         OutputRef::Question(i) => match find(&o.questions, i) {
@@ -94,9 +97,7 @@ fn reading<'a>(o: &'a Outputs, r: OutputRef) -> Option<Reading<'a>> {
             Some(s) if s.status == Presence::Present => Some(Reading::Say(&s.text)),
             Some(_) => None,
         },
-        OutputRef::Outcome(i) => o
-            .outcomes
-            .get(i as usize)
+        OutputRef::Outcome(i) => Some(&o.outcomes[i])
             .filter(|x| x.reason != Some(UndecidedReason::Pending))
             .map(|x| Reading::Outcome(x.status, x.value.as_ref())),
         OutputRef::Deadline(i) => match find(&o.deadlines, i) {
@@ -108,13 +109,13 @@ fn reading<'a>(o: &'a Outputs, r: OutputRef) -> Option<Reading<'a>> {
     }
 }
 
-fn rules_of(o: &Outputs, r: OutputRef) -> Vec<u32> {
+fn rules_of(o: &Outputs, r: OutputRef) -> Vec<RuleId> {
     let rules = match r {
-        OutputRef::Action(i) => o.actions.get(i as usize).map(|a| &a.rules),
+        OutputRef::Action(i) => Some(&o.actions[i].rules),
         OutputRef::Question(i) => find(&o.questions, i).map(|x| &x.rules),
         OutputRef::Field(i) => find(&o.fields, i).map(|x| &x.rules),
         OutputRef::Script(i) => find(&o.scripts, i).map(|x| &x.rules),
-        OutputRef::Outcome(i) => o.outcomes.get(i as usize).map(|x| &x.rules),
+        OutputRef::Outcome(i) => Some(&o.outcomes[i].rules),
         OutputRef::Deadline(i) => find(&o.deadlines, i).map(|x| &x.rules),
         OutputRef::Open(_) => None,
     };
@@ -122,7 +123,7 @@ fn rules_of(o: &Outputs, r: OutputRef) -> Vec<u32> {
 }
 
 /// Adds the rules behind `r` in `o` that `rules` does not hold yet.
-fn add_rules(rules: &mut Vec<u32>, o: &Outputs, r: OutputRef) {
+fn add_rules(rules: &mut Vec<RuleId>, o: &Outputs, r: OutputRef) {
     for rule in rules_of(o, r) {
         if !rules.contains(&rule) {
             rules.push(rule);
@@ -130,7 +131,7 @@ fn add_rules(rules: &mut Vec<u32>, o: &Outputs, r: OutputRef) {
     }
 }
 
-fn adopt_item(list: &mut Vec<ItemV>, from: &[ItemV], i: u32, rules: Vec<u32>) {
+fn adopt_item<I: Id>(list: &mut Vec<ItemV<I>>, from: &[ItemV<I>], i: I, rules: Vec<RuleId>) {
     list.retain(|x| x.index != i);
     if let Some(new) = find(from, i) {
         list.push(ItemV {
@@ -142,25 +143,15 @@ fn adopt_item(list: &mut Vec<ItemV>, from: &[ItemV], i: u32, rules: Vec<u32>) {
 
 /// Replaces one output in `o` by its settled form in `settled`, with the reasons
 /// of every answer.
-fn adopt(o: &mut Outputs, settled: &Outputs, r: OutputRef, rules: Vec<u32>) {
+fn adopt(o: &mut Outputs, settled: &Outputs, r: OutputRef, rules: Vec<RuleId>) {
     match r {
         OutputRef::Action(i) => {
-            if let (Some(slot), Some(new)) = (
-                o.actions.get_mut(i as usize),
-                settled.actions.get(i as usize),
-            ) {
-                *slot = new.clone();
-                slot.rules = rules;
-            }
+            o.actions[i] = settled.actions[i].clone();
+            o.actions[i].rules = rules;
         }
         OutputRef::Outcome(i) => {
-            if let (Some(slot), Some(new)) = (
-                o.outcomes.get_mut(i as usize),
-                settled.outcomes.get(i as usize),
-            ) {
-                *slot = new.clone();
-                slot.rules = rules;
-            }
+            o.outcomes[i] = settled.outcomes[i].clone();
+            o.outcomes[i].rules = rules;
         }
         OutputRef::Question(i) => adopt_item(&mut o.questions, &settled.questions, i, rules),
         OutputRef::Field(i) => adopt_item(&mut o.fields, &settled.fields, i, rules),
@@ -174,35 +165,37 @@ fn adopt(o: &mut Outputs, settled: &Outputs, r: OutputRef, rules: Vec<u32>) {
 /// `answer_read` is [`Policy::answer_reads`].
 pub(super) fn refine(
     policy: &Policy,
-    answer_read: &[bool],
+    answer_read: &IdVec<FactId, bool>,
     case: &Case,
     at: Option<i64>,
     base: &Fired,
     o: &mut Outputs,
 ) {
     // Group the outputs by the set of missing facts they wait on.
-    let mut groups: BTreeMap<Vec<usize>, Vec<OutputRef>> = BTreeMap::new();
+    let mut groups: BTreeMap<Vec<FactId>, Vec<OutputRef>> = BTreeMap::new();
     for (output, deps) in undecided(o) {
-        let facts: Vec<usize> = deps.iter().collect();
         // Outputs that wait on the evaluation time are not tried.
-        if facts.iter().any(|f| *f >= policy.facts.len()) {
+        if deps.iter().any(|f| f >= policy.facts.len()) {
             continue;
         }
-        groups.entry(facts).or_default().push(output);
+        groups
+            .entry(deps.facts(policy.facts.len()).collect())
+            .or_default()
+            .push(output);
     }
     let mut settled_any = false;
-    let (mut effective, mut scratch) = (Vec::new(), Scratch::default());
+    let (mut effective, mut scratch) = (IdVec::new(), Scratch::default());
     for (facts, outputs) in groups {
         if facts.is_empty()
             || !facts
                 .iter()
-                .all(|f| matches!(case.slots.get(*f), Some(FactValue::Absent)))
+                .all(|f| matches!(case.slots[*f], FactValue::Absent))
         {
             continue;
         }
         let Some(domains) = facts
             .iter()
-            .map(|f| policy.facts.get(*f).and_then(|x| domain(policy, &x.ty)))
+            .map(|f| domain(policy, &policy.facts[*f].ty))
             .collect::<Option<Vec<_>>>()
         else {
             continue;
@@ -219,8 +212,8 @@ pub(super) fn refine(
         // Only what waits on the tried facts is computed again, unless an
         // `is answered` reads one of them (that answer changes from no to yes).
         let mut changed = Deps::default();
-        facts.iter().for_each(|f| changed.insert(*f));
-        let reuse = if facts.iter().any(|f| answer_read.get(*f) != Some(&false)) {
+        facts.iter().for_each(|f| changed.insert_fact(*f));
+        let reuse = if facts.iter().any(|f| answer_read[*f]) {
             None
         } else {
             Some((base, &changed))
@@ -230,12 +223,12 @@ pub(super) fn refine(
         // them so far; the first combination is the reading they must keep.
         let mut c = case.clone();
         let mut first: Option<Outputs> = None;
-        let mut alive: Vec<(OutputRef, Vec<u32>)> = Vec::new();
+        let mut alive: Vec<(OutputRef, Vec<RuleId>)> = Vec::new();
         let mut idx = vec![0usize; facts.len()];
         'all: loop {
             for ((f, dom), i) in facts.iter().zip(&domains).zip(&idx) {
-                if let (Some(slot), Some(v)) = (c.slots.get_mut(*f), dom.get(*i)) {
-                    *slot = FactValue::Known(v.clone());
+                if let Some(v) = dom.get(*i) {
+                    c.slots[*f] = FactValue::Known(v.clone());
                 }
             }
             let mut env = Env::new(policy, &c, at);
@@ -339,12 +332,11 @@ mod tests {
             let answer_read = policy.answer_reads();
             for ex in &policy.examples {
                 let whole = crate::testing::example_case(&policy, ex);
-                for f in 0..whole.slots.len() {
-                    let Some(values) = policy.facts.get(f).and_then(|x| domain(&policy, &x.ty))
-                    else {
+                for f in whole.slots.ids() {
+                    let Some(values) = domain(&policy, &policy.facts[f].ty) else {
                         continue;
                     };
-                    if answer_read.get(f) != Some(&false) {
+                    if answer_read[f] {
                         continue;
                     }
                     let mut partial = whole.clone();
@@ -356,7 +348,7 @@ mod tests {
                         let mut answered = partial.clone();
                         answered.slots[f] = FactValue::Known(v);
                         let mut env = Env::new(&policy, &answered, ex.at);
-                        let reused = fire(&mut env, Some((&base, &Deps::one(f))));
+                        let reused = fire(&mut env, Some((&base, &Deps::fact(f))));
                         let reused_lets = std::mem::take(&mut env.lets);
                         let mut env = Env::new(&policy, &answered, ex.at);
                         let full = fire(&mut env, None);

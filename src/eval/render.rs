@@ -12,14 +12,7 @@ pub fn json_value(policy: &Policy, v: &Value) -> J {
         Value::Int(i) => J::from(*i),
         Value::Decimal(d) => J::String(d.normalize().to_string()),
         Value::Text(t) => J::String(t.to_string()),
-        Value::Enum(e, i) => J::String(
-            policy
-                .enums
-                .get(*e as usize)
-                .and_then(|e| e.variants.get(*i as usize))
-                .map(|v| v.name.clone())
-                .unwrap_or_default(),
-        ),
+        Value::Enum(e, i) => J::String(policy.enums[*e].variants[*i].name.clone()),
         Value::Date(d) => J::String(crate::time::format_date(*d)),
         Value::DateTime(t) => J::String(crate::time::format_instant(
             *t,
@@ -36,13 +29,8 @@ fn push_text(policy: &Policy, v: &Value, text: &mut String) {
     use std::fmt::Write;
     match v {
         Value::Enum(e, i) => {
-            if let Some(v) = policy
-                .enums
-                .get(*e as usize)
-                .and_then(|e| e.variants.get(*i as usize))
-            {
-                text.push_str(v.label.as_deref().unwrap_or(&v.name));
-            }
+            let v = &policy.enums[*e].variants[*i];
+            text.push_str(v.label.as_deref().unwrap_or(&v.name));
         }
         Value::Bool(b) => {
             let (yes, no) = match policy.meta.language.as_deref() {
@@ -82,21 +70,16 @@ pub(crate) fn script(env: &mut Env, s: &ScriptDef, text: &mut String, missing: &
             ScriptPart::Text(t) => text.push_str(t),
             ScriptPart::Slot(slot) => {
                 let v = match slot {
-                    Slot::Fact(i) => env.fact(*i as usize),
-                    Slot::Let(i) => env
-                        .lets
-                        .get(*i as usize)
-                        .cloned()
-                        .unwrap_or(V::Unknown(Default::default())),
+                    Slot::Fact(i) => env.fact(*i),
+                    Slot::Let(i) => env.lets[*i].clone(),
                 };
                 match v {
                     V::Known(v) => push_text(policy, &v, text),
                     V::Unknown(_) => {
                         let name = match slot {
-                            Slot::Fact(i) => policy.facts.get(*i as usize).map(|f| f.name.as_str()),
-                            Slot::Let(i) => policy.lets.get(*i as usize).map(|l| l.name.as_str()),
-                        }
-                        .unwrap_or_default();
+                            Slot::Fact(i) => policy.facts[*i].name.as_str(),
+                            Slot::Let(i) => policy.lets[*i].name.as_str(),
+                        };
                         text.push('{');
                         text.push_str(name);
                         text.push('}');

@@ -1,5 +1,6 @@
 //! Three-valued results: a value, or "unknown" together with the facts it waits on.
 
+use crate::check::ids::FactId;
 use crate::value::Value;
 
 /// A set of fact slots (plus one extra bit for the evaluation time).
@@ -25,6 +26,24 @@ impl Deps {
         let mut d = Deps::default();
         d.insert(i);
         d
+    }
+
+    pub fn fact(f: FactId) -> Deps {
+        Deps::one(f.index())
+    }
+
+    pub fn insert_fact(&mut self, f: FactId) {
+        self.insert(f.index());
+    }
+
+    pub fn contains_fact(&self, f: FactId) -> bool {
+        self.contains(f.index())
+    }
+
+    /// The facts in the set, of a policy with `count` facts (the bit past them
+    /// stands for the evaluation time).
+    pub fn facts(&self, count: usize) -> impl Iterator<Item = FactId> + '_ {
+        self.iter().filter(move |i| *i < count).map(FactId::new)
     }
 
     pub fn insert(&mut self, i: usize) {

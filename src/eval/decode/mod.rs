@@ -16,6 +16,7 @@ mod value;
 pub use error::CaseError;
 
 use super::{Case, FactValue};
+use crate::check::ids::IdVec;
 use crate::check::ir::{FactDef, Policy};
 use object::CaseSeed;
 use serde::de::DeserializeSeed;
@@ -24,9 +25,9 @@ use value::FactSeed;
 
 /// Decodes a case record (JSON text) into the policy's fact slots.
 pub fn decode_case(policy: &Policy, text: &str) -> Result<Case, CaseError> {
-    let mut slots = Vec::with_capacity(policy.facts.len());
+    let mut slots = IdVec::with_capacity(policy.facts.len());
     slots.resize_with(policy.facts.len(), || FactValue::Absent);
-    read_text(policy, text, &mut slots)?;
+    read_text(policy, text, slots.as_mut_slice())?;
     Ok(Case { slots })
 }
 
@@ -36,7 +37,7 @@ pub fn decode_case_into(policy: &Policy, text: &str, case: &mut Case) -> Result<
     case.slots.clear();
     case.slots
         .resize_with(policy.facts.len(), || FactValue::Absent);
-    read_text(policy, text, &mut case.slots)
+    read_text(policy, text, case.slots.as_mut_slice())
 }
 
 /// Reads the record into `slots`, all absent to begin with.
@@ -57,7 +58,7 @@ pub fn decode_value(policy: &Policy, json: &J) -> Result<Case, CaseError> {
     let mut case = Case::empty(policy);
     let seed = CaseSeed {
         policy,
-        slots: &mut case.slots,
+        slots: case.slots.as_mut_slice(),
     };
     match seed.deserialize(json) {
         Ok(read) => read.map(|()| case).map_err(|e| *e),

@@ -61,7 +61,7 @@ impl<'de> Visitor<'de> for CaseSeed<'_, '_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Read<()>, A::Error> {
         let CaseSeed { policy, slots } = self;
-        let facts = &policy.facts;
+        let facts = policy.facts.as_slice();
         let mut order = Order::new(facts.len());
         // Once a key is wrong, every key from then on is noted in `problems`.
         let mut problems: Option<Problems> = None;

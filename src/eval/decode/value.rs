@@ -279,11 +279,9 @@ fn scalar(policy: &Policy, ty: &Type, found: Found) -> Read<Value> {
         ),
         (Type::Text, Found::Text(s)) => Value::Text(Arc::from(s)),
         (Type::Enum(ei, name), Found::Text(s)) => {
-            let Some(en) = policy.enums.get(*ei as usize) else {
-                return Err(CaseError::wrong("a value", &found));
-            };
-            match en.variants.iter().position(|x| x.name == s) {
-                Some(i) => Value::Enum(*ei, i as u32),
+            let en = &policy.enums[*ei];
+            match en.variant(s) {
+                Some(i) => Value::Enum(*ei, i),
                 None => {
                     let names: Vec<&str> = en.variants.iter().map(|x| x.name.as_str()).collect();
                     let hint = did_you_mean(s, names.iter().copied());
