@@ -470,3 +470,43 @@ rule r quote "q" when sent_at < 2030-01-01T00:00Z then due reply within 1 workin
     assert_eq!(d2.deadlines[0].due, None);
     assert_eq!(d.deadlines[0].status, d2.deadlines[0].status);
 }
+
+/// A `Case` made by hand, or decoded for another policy, with too few or too many
+/// slots: the facts it lacks are not given, the extra slots are ignored, nothing is
+/// read out of range.
+#[test]
+fn a_case_that_does_not_fit_the_policy_is_evaluated_as_given_not_out_of_range() {
+    let p = policy(OFFER);
+    let empty = pol::Case::empty(p.policy());
+    let expected = serde_json::to_string(&p.evaluate(&empty, None)).unwrap();
+    let none = pol::Case::default();
+    assert_eq!(
+        serde_json::to_string(&p.evaluate(&none, None)).unwrap(),
+        expected
+    );
+
+    let other = policy("policy s { title \"S\" }\ncase {\n  a: bool\n}\naction x \"X\"\nrule r\n  quote \"q\"\n  when a\n  then require x\n");
+    let small = pol::decode_case(other.policy(), r#"{"a": true}"#).unwrap();
+    assert_eq!(
+        serde_json::to_string(&p.evaluate(&small, None)).unwrap(),
+        serde_json::to_string(&p.evaluate(&small.fitted(p.policy()), None)).unwrap()
+    );
+    assert!(!small.fits(p.policy()) && small.fitted(p.policy()).fits(p.policy()));
+
+    let full = pol::decode_case(
+        p.policy(),
+        r#"{"recipient":"owner","confirm_count":1,"declared_not_pj":false,"vip":true}"#,
+    )
+    .unwrap();
+    let mut longer = full.clone();
+    longer.slots.push(pol::eval::FactValue::Absent);
+    assert_eq!(
+        serde_json::to_string(&p.evaluate(&longer, None)).unwrap(),
+        serde_json::to_string(&p.evaluate(&full, None)).unwrap()
+    );
+    let d = p.evaluate(&none, None);
+    assert!(
+        !d.pending.is_empty(),
+        "the facts a hand-made empty case lacks are pending"
+    );
+}

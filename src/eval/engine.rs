@@ -140,9 +140,17 @@ impl Evaluator<'_> {
     }
 
     /// Evaluates a decoded case and appends its Decision, as compact JSON, to `out`.
+    ///
+    /// A `Case` made by hand or decoded for another policy may not have one slot per
+    /// fact of this one: it is evaluated as if the facts it lacks were not given
+    /// (they come out pending), never read out of range.
     pub fn evaluate_into(&mut self, case: &Case, at: Option<i64>, out: &mut Vec<u8>) {
         let engine = self.engine;
         let policy = &engine.policy;
+        if !case.fits(policy) {
+            let fitted = case.fitted(policy);
+            return self.evaluate_into(&fitted, at, out);
+        }
         let w = &mut self.work;
         let mut env = Env {
             policy,

@@ -47,6 +47,20 @@ impl Case {
             slots: IdVec::from_elem(FactValue::Absent, policy.facts.len()),
         }
     }
+
+    /// Whether it has exactly one slot per fact of `policy`, as a case decoded for
+    /// that policy has.
+    pub fn fits(&self, policy: &Policy) -> bool {
+        self.slots.len() == policy.facts.len()
+    }
+
+    /// The case with one slot per fact of `policy`: slots it lacks are unanswered
+    /// (absent), slots past the policy's facts are dropped.
+    pub fn fitted(&self, policy: &Policy) -> Case {
+        let mut slots = self.slots.clone();
+        slots.resize_with(policy.facts.len(), || FactValue::Absent);
+        Case { slots }
+    }
 }
 
 pub(crate) struct Env<'p> {
