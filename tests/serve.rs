@@ -446,3 +446,29 @@ fn sigterm_lets_a_request_in_flight_finish() {
     assert!(answer.contains("\"dm_verification\""));
     assert_eq!(s.terminate(), Some(0));
 }
+
+/// `--no-cache` neither reads nor writes the cache of checked policies; without it
+/// the server stores every policy it checked (it loads them before it listens).
+#[test]
+fn no_cache_leaves_the_cache_of_checked_policies_alone() {
+    let cache = temp_dir("no-cache");
+    let dir = cache.to_str().unwrap();
+    let entries = || std::fs::read_dir(&cache).unwrap().count();
+    let s = Server::start_with_env(
+        "policies",
+        &["--no-cache"],
+        &[("POL_CACHE_DIR", dir), ("POL_NO_CACHE", "")],
+    );
+    assert_eq!(json(&s.get("/readyz").1)["policies"], 5);
+    drop(s);
+    assert_eq!(entries(), 0);
+    let s = Server::start_with_env(
+        "policies",
+        &[],
+        &[("POL_CACHE_DIR", dir), ("POL_NO_CACHE", "")],
+    );
+    assert_eq!(json(&s.get("/readyz").1)["policies"], 5);
+    drop(s);
+    assert_eq!(entries(), 5);
+    let _ = std::fs::remove_dir_all(&cache);
+}

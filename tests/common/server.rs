@@ -27,9 +27,15 @@ pub fn agent() -> ureq::Agent {
 impl Server {
     /// `pol serve DIR --addr 127.0.0.1:0 ARGS…`, once it listens.
     pub fn start(dir: &str, args: &[&str]) -> Server {
+        Server::start_with_env(dir, args, &[])
+    }
+
+    /// [`Server::start`] with these environment variables set for the server.
+    pub fn start_with_env(dir: &str, args: &[&str], env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_pol"))
             .args(["serve", dir, "--addr", "127.0.0.1:0"])
             .args(args)
+            .envs(env.iter().copied())
             .env("NO_COLOR", "1")
             .env_remove("POL_LOG")
             .stdin(Stdio::null())
