@@ -28,9 +28,13 @@ serve() {
   start=$(date +%s.%N)
   POL_CACHE_DIR=$TMP/cache "$POL" serve "$TMP/library" --addr 127.0.0.1:0 >"$log" 2>&1 &
   SERVER=$!
-  local port=""
+  local port="" tries=0
   until [ -n "$port" ]; do
     port=$(grep -oE '127\.0\.0\.1:[0-9]+' "$log" | head -1 | cut -d: -f2 || true)
+    tries=$((tries + 1))
+    if [ "$tries" -gt 30000 ] || ! kill -0 "$SERVER" 2>/dev/null; then
+      echo "pol serve did not start:" >&2; cat "$log" >&2; exit 1
+    fi
     sleep 0.01
   done
   until curl -sf "http://127.0.0.1:$port/readyz" >/dev/null; do sleep 0.01; done
