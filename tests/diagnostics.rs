@@ -127,6 +127,8 @@ fn every_code_is_tested_and_documented() {
         .iter()
         .map(|p| code_of(p))
         .collect();
+    // Codes the analysis reports have their case in tests/analysis/.
+    tested.extend(files("tests/analysis", "pol").iter().map(|p| code_of(p)));
     tested.extend(
         files("tests/case_errors", "json")
             .iter()
@@ -146,7 +148,7 @@ fn every_code_is_tested_and_documented() {
         }
         assert!(
             tested.contains(code) || integration.contains(code),
-            "{code} has no case in tests/diagnostics/ or tests/case_errors/ and no test in tests/eval.rs"
+            "{code} has no case in tests/diagnostics/, tests/analysis/ or tests/case_errors/ and no test in tests/eval.rs"
         );
     }
 }

@@ -11,6 +11,8 @@ use crate::eval::decision::{Decision, OutcomeStatus, UndecidedReason};
 use crate::span::Span;
 use std::collections::BTreeSet;
 
+mod tables;
+
 /// An output that rules set to a value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Valued {
@@ -26,8 +28,8 @@ pub(super) struct Analyser<'a> {
     search: Search<'a>,
     pub stats: Stats,
     rule_vars: IdVec<RuleId, BTreeSet<usize>>,
-    /// The name of the table each rule is a row of, if it is one.
-    table_of: IdVec<RuleId, Option<String>>,
+    /// The table each rule is a row of, if it is one.
+    table_of: IdVec<RuleId, Option<TableId>>,
     /// Whether each rule can fire at all (filled in by the dead-rule check).
     /// Kept sparse (only the facts set): one per rule, so a dense point each
     /// would take rules × facts memory.
@@ -58,14 +60,12 @@ impl<'a> Analyser<'a> {
                 v
             })
             .collect();
-        let table_of = policy
-            .rules
-            .iter()
-            .map(|r| match r.name.find('[') {
-                Some(i) if r.name.ends_with(']') => r.name.get(..i).map(str::to_string),
-                _ => None,
-            })
-            .collect();
+        let mut table_of = IdVec::from_elem(None, policy.rules.len());
+        for (ti, t) in policy.tables.iter_enumerated() {
+            for r in &t.rows {
+                table_of[*r] = Some(ti);
+            }
+        }
         Analyser {
             policy,
             engine: None,
@@ -119,10 +119,9 @@ impl<'a> Analyser<'a> {
 
     /// The name `overrides` accepts for a rule: a table row is overridden through its table.
     fn override_name(&self, r: RuleId) -> String {
-        let n = self.name(r);
-        match n.find('[') {
-            Some(i) if n.ends_with(']') => n.get(..i).unwrap_or(&n).to_string(),
-            _ => n,
+        match self.table_of[r] {
+            Some(t) => self.policy.tables[t].name.clone(),
+            None => self.name(r),
         }
     }
 
@@ -165,10 +164,7 @@ impl<'a> Analyser<'a> {
 
     /// Two rows of one table: overlaps are reported as such (A0007), not as conflicts.
     fn same_table(&self, a: RuleId, b: RuleId) -> bool {
-        match (&self.table_of[a], &self.table_of[b]) {
-            (Some(x), Some(y)) => x == y,
-            _ => false,
-        }
+        self.table_of[a].is_some() && self.table_of[a] == self.table_of[b]
     }
 
     fn overrides(&self, winner: RuleId, loser: RuleId) -> bool {
@@ -184,14 +180,17 @@ impl<'a> Analyser<'a> {
         });
     }
 
+    /// The evaluator counterexamples are confirmed with, made on first use.
+    fn engine(&mut self) -> &crate::eval::Engine {
+        let policy = self.policy;
+        self.engine
+            .get_or_insert_with(|| crate::eval::Engine::new(policy.clone()))
+    }
+
     /// A witness that the evaluator confirms; `None` (and counted) otherwise.
     fn confirmed(&mut self, p: &Point, check: impl Fn(&Decision) -> bool) -> Option<Witness> {
         let w = Witness::from_point(self.policy, p);
-        let policy = self.policy;
-        let engine = self
-            .engine
-            .get_or_insert_with(|| crate::eval::Engine::new(policy.clone()));
-        match w.evaluate(engine) {
+        match w.evaluate(self.engine()) {
             Some(d) if check(&d) => Some(w),
             _ => {
                 self.stats.unconfirmed += 1;
@@ -705,73 +704,6 @@ impl<'a> Analyser<'a> {
         }
     }
 
-    // ------------------------------------------------------------ table rows
-
-    pub fn table_overlaps(&mut self) {
-        let policy = self.policy;
-        // Rows of one table: `name[1]`, `name[2]`, … in a row.
-        let mut tables: Vec<(String, Vec<RuleId>)> = Vec::new();
-        for (ri, r) in policy.rules.iter_enumerated() {
-            let Some(open) = r.name.find('[') else {
-                continue;
-            };
-            if !r.name.ends_with(']') {
-                continue;
-            }
-            let base = r.name.get(..open).unwrap_or("").to_string();
-            match tables.last_mut() {
-                Some((b, rows)) if *b == base => rows.push(ri),
-                _ => tables.push((base, vec![ri])),
-            }
-        }
-        for (name, rows) in tables {
-            // `hit first`: later rows are overridden by earlier ones.
-            let first = rows.iter().any(|r| {
-                self.rule(*r)
-                    .overridden_by
-                    .iter()
-                    .any(|o| o != r && rows.contains(o))
-            });
-            if first {
-                continue;
-            }
-            if let Some(r) = rows.first() {
-                self.about(
-                    self.span(*r),
-                    format!("whether rows of table `{name}` overlap"),
-                );
-            }
-            'pairs: for (j, rj) in rows.iter().enumerate() {
-                for ri in rows.iter().take(j) {
-                    if !self.go_on() {
-                        break 'pairs;
-                    }
-                    let mut vars = self.vars_fires(*ri);
-                    vars.extend(self.vars_fires(*rj));
-                    let q = Q::And(vec![Q::Fires(*ri), Q::Fires(*rj)]);
-                    let Found::Witness(p) = self.ask(&q, &vars) else {
-                        continue;
-                    };
-                    let p = self.search.prettify(&q, p);
-                    let w = Witness::from_point(policy, &p);
-                    let d = Diagnostic::error(
-                        codes::TABLE_OVERLAP,
-                        format!(
-                            "rows {} and {} of table `{name}` both apply to some cases",
-                            row_number(&rows, *ri),
-                            row_number(&rows, *rj)
-                        ),
-                    )
-                    .primary(self.span(*rj), "applies")
-                    .secondary(self.span(*ri), "applies to the same case")
-                    .help("with `hit unique` no case may match two rows: make the rows exclude each other, or write `hit first` if the earlier row should win");
-                    self.push(d, Some(w));
-                    break 'pairs;
-                }
-            }
-        }
-    }
-
     // ------------------------------------------------------------ examples
 
     pub fn coverage(&mut self) {
@@ -811,11 +743,6 @@ impl<'a> Analyser<'a> {
             });
         }
     }
-}
-
-/// The number of a table's row, from 1 (`rows` are the table's rules in order).
-fn row_number(rows: &[RuleId], r: RuleId) -> usize {
-    r.index() - rows.first().map_or(0, |f| f.index()) + 1
 }
 
 /// An output declared `must decide`.

@@ -1,7 +1,7 @@
 //! Soundness analysis of a checked policy, over every possible case:
 //! conflicts between rules, gaps in outputs that must always be decided, rules
-//! that never apply or never matter, redundant rules, overlapping table rows,
-//! and rules no example exercises.
+//! that never apply or never matter, redundant rules, overlapping table rows
+//! and cases no table row covers, and rules no example exercises.
 //!
 //! ```text
 //! Policy ─► domain (finite candidate values per fact) ─► search (complete, pruned
@@ -20,6 +20,7 @@ mod domain;
 mod findings;
 pub mod sarif;
 mod search;
+mod table_index;
 mod witness;
 
 pub use findings::MustDecide;
@@ -48,11 +49,15 @@ pub mod codes {
     pub const TABLE_OVERLAP: &str = "A0007";
     /// A rule no example exercises (`pol check --require-coverage`).
     pub const UNCOVERED: &str = "A0008";
+    /// A table declared `complete` that no row covers for some case.
+    pub const TABLE_INCOMPLETE: &str = "A0009";
+    /// A table that no row covers for some case (a warning).
+    pub const TABLE_GAP: &str = "A0010";
     /// Checks the work limit stopped: no finding either way for them.
     pub const NOT_CHECKED: &str = "W0011";
 
     /// Every code with its title.
-    pub const ALL: [(&str, &str); 8] = [
+    pub const ALL: [(&str, &str); 10] = [
         (CONFLICT, "an action can be required and forbidden at once"),
         (
             VALUE_CONFLICT,
@@ -64,6 +69,11 @@ pub mod codes {
         (REDUNDANT, "a rule is redundant"),
         (TABLE_OVERLAP, "rows of a `hit unique` table overlap"),
         (UNCOVERED, "a rule no example exercises"),
+        (
+            TABLE_INCOMPLETE,
+            "a table declared `complete` has no row for some cases",
+        ),
+        (TABLE_GAP, "no row of a table applies to some cases"),
     ];
 }
 
@@ -136,8 +146,8 @@ pub fn analyse_with_stats(policy: &Policy, opts: &Options) -> (Vec<Finding>, Sta
     if opts.conflicts {
         a.action_conflicts();
         a.value_conflicts();
-        a.table_overlaps();
     }
+    a.tables();
     let must: Vec<(MustDecide, Span)> = must_decide(policy, opts);
     if !must.is_empty() {
         a.gaps(&must);

@@ -163,13 +163,6 @@ pub enum CheckError {
         found: usize,
         side: &'static str,
     },
-    TableOverlap {
-        span: Span,
-        other: Span,
-        row: usize,
-        other_row: usize,
-        example: String,
-    },
     TableBadCell {
         span: Span,
         column: String,
@@ -284,22 +277,9 @@ pub enum CheckError {
         span: Span,
         name: String,
     },
-    TableIncomplete {
-        span: Span,
-        example: String,
-    },
-    TableGap {
-        span: Span,
-        example: String,
-    },
     EmptyRule {
         span: Span,
         rule: String,
-    },
-    /// A table check stopped at its work limit.
-    NotChecked {
-        span: Span,
-        what: &'static str,
     },
 }
 
@@ -435,11 +415,6 @@ impl CheckError {
             TableCellCount { span, expected, found, side } => Diagnostic::error("E0307", format!("this row has {found} {side} {}, but the table has {expected} {side} {}", if *found == 1 { "cell" } else { "cells" }, if *expected == 1 { "column" } else { "columns" }))
                 .primary(*span, "wrong number of cells")
                 .help("every row needs one cell per column; write `-` for \"any value\" or \"nothing\""),
-            TableOverlap { span, other, row, other_row, example } => Diagnostic::error("E0308", format!("rows {other_row} and {row} of this table both apply to some cases"))
-                .primary(*span, format!("row {row}"))
-                .secondary(*other, format!("row {other_row}"))
-                .note(format!("for example: {example}"))
-                .help("make the rows exclusive, or write `hit first` so that the earlier row wins"),
             TableBadCell { span, column, kind, allowed } => Diagnostic::error("E0309", format!("column `{column}` is {kind}: its cells can be {allowed}"))
                 .primary(*span, "not allowed in this column"),
             UnknownHit { span, found } => Diagnostic::error("E0310", format!("`{found}` is not a hit policy"))
@@ -521,21 +496,9 @@ impl CheckError {
             MixedScript { span, name } => Diagnostic::warning("W0008", format!("the name `{name}` mixes Latin and Cyrillic letters"))
                 .primary(*span, "letters that look alike")
                 .help("retype the name in one alphabet; letters such as `а` and `a` look the same but differ"),
-            TableIncomplete { span, example } => Diagnostic::error("E0314", "this table is declared `complete`, but no row applies to some cases")
-                .primary(*span, "a case without a row")
-                .note(format!("for example: {example}"))
-                .help("add a row for these cases; with `hit first`, a last row of `-` in every condition column catches the rest"),
-            TableGap { span, example } => Diagnostic::warning("W0009", "no row of this table applies to some cases")
-                .primary(*span, "incomplete table")
-                .note(format!("for example: {example}"))
-                .help("add a row for these cases, or a last catch-all row of `-` cells with `hit first`"),
             EmptyRule { span, rule } => Diagnostic::warning("W0010", format!("`{rule}` decides nothing"))
                 .primary(*span, "every result cell is `-`")
                 .help("fill in a result cell, or remove the row"),
-            NotChecked { span, what } => Diagnostic::warning("W0011", "this table is too large to check completely")
-                .primary(*span, format!("not checked: {what}"))
-                .note("pol stops comparing table rows at a work limit; no warning about this table does not mean no problem")
-                .help("split the table into smaller tables (for instance one per value of its first column, each with a `when`)"),
         }
     }
 }

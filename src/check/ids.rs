@@ -79,6 +79,8 @@ ids! {
     DeadlineId;
     /// A rule or a table row (`Policy::rules`).
     RuleId;
+    /// A decision table (`Policy::tables`); its rows are rules.
+    TableId;
 }
 
 /// A vector indexed by one kind of id.

@@ -24,6 +24,8 @@ pub struct Policy {
     pub deadlines: IdVec<DeadlineId, DeadlineDef>,
     pub calendar: Calendar,
     pub rules: IdVec<RuleId, RuleDef>,
+    /// Decision tables as written; their rows are in `rules`.
+    pub tables: IdVec<TableId, TableDef>,
     pub examples: Vec<ExampleDef>,
 }
 
@@ -357,6 +359,52 @@ pub struct RuleDef {
     pub effects: Vec<CEffect>,
     pub valid_from: Option<i32>,
     pub valid_until: Option<i32>,
+}
+
+/// A decision table as written: the checker expands its rows into rules, and
+/// the analysis reads the tests of its cells to find overlapping rows and
+/// combinations no row covers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TableDef {
+    pub name: String,
+    /// The table's name, where its findings are reported.
+    pub span: Span,
+    /// `hit first`: an earlier row that applies wins (rows may overlap).
+    pub first: bool,
+    /// `complete`: a combination no row covers is an error, not a warning.
+    pub complete: bool,
+    /// The rows, in order: row `n` is `rows[n - 1]`.
+    pub rows: Vec<RuleId>,
+    /// The table's `when`, part of every row's condition.
+    pub when: Option<CExpr>,
+    /// The condition columns.
+    pub columns: Vec<TableColumn>,
+    /// Per row, per column: the cell's tests when they compare with constants
+    /// only (`None` otherwise); an empty list accepts every value (`-`).
+    pub cells: Vec<Vec<Option<Vec<CellTest>>>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TableColumn {
+    /// As written in the table's head.
+    pub name: String,
+    pub expr: CExpr,
+    pub ty: Type,
+}
+
+/// One test of a table cell on a constant (`2`, `>= 3`, `1..5`, `not a`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CellTest {
+    pub negated: bool,
+    pub pred: CellPred,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum CellPred {
+    Eq(Value),
+    Cmp(CmpOp, Value),
+    /// `lo..hi`, read as `InRange` reads it (`hi_slack` seconds past `hi`).
+    Range(Value, Value, RangeKind, u32),
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -8,7 +8,6 @@ pub mod ids;
 pub mod ir;
 mod lints;
 mod rules;
-mod table_index;
 mod tables;
 
 pub use error::CheckError;
@@ -130,7 +129,7 @@ pub fn check_at(
     c.outputs_decl(file);
     c.lets_decl(file);
     c.scripts_body(file);
-    let rules = c.rules(file);
+    let (rules, tables) = c.rules(file);
     let examples = c.examples(file);
     let had_errors = c.errors.iter().any(|e| e.to_diagnostic().is_error());
     c.lints(file, &meta, &rules, today);
@@ -161,6 +160,7 @@ pub fn check_at(
         deadlines: c.deadlines,
         calendar: c.calendar,
         rules,
+        tables,
         examples,
     };
     (Some(policy), errors)

@@ -1,7 +1,7 @@
 //! Rules: conditions, effects and `overrides`.
 
 use super::error::CheckError;
-use super::ids::{ActionId, IdVec, RuleId};
+use super::ids::{ActionId, IdVec, RuleId, TableId};
 use super::ir::*;
 use super::{Checker, OutputDecl};
 use crate::diagnostic::did_you_mean;
@@ -11,7 +11,11 @@ use crate::types::Type;
 use std::collections::HashMap;
 
 impl Checker<'_> {
-    pub(super) fn rules(&mut self, file: &ast::File) -> IdVec<RuleId, RuleDef> {
+    /// The rules, table rows included, and the tables.
+    pub(super) fn rules(
+        &mut self,
+        file: &ast::File,
+    ) -> (IdVec<RuleId, RuleDef>, IdVec<TableId, TableDef>) {
         // Pass 1: names → rule indices (a table owns one rule per row).
         let mut names: HashMap<String, (Vec<RuleId>, Span)> = HashMap::new();
         let mut next = 0;
@@ -37,6 +41,7 @@ impl Checker<'_> {
 
         // Pass 2: bodies.
         let mut rules: IdVec<RuleId, RuleDef> = IdVec::new();
+        let mut tables: IdVec<TableId, TableDef> = IdVec::new();
         let mut overrides: Vec<(Vec<RuleId>, &Vec<Ident>)> = Vec::new();
         let mut first_hit: Vec<Vec<RuleId>> = Vec::new();
         for item in &file.items {
@@ -47,8 +52,11 @@ impl Checker<'_> {
                     overrides.push((vec![index], &r.overrides));
                 }
                 Item::Table(t) => {
-                    let (rows, first) = self.table(t);
+                    let (rows, mut table) = self.table(t);
+                    let first = table.first;
                     let indices: Vec<RuleId> = rows.into_iter().map(|r| rules.push(r)).collect();
+                    table.rows.clone_from(&indices);
+                    tables.push(table);
                     // Keep indices aligned with pass 1 even if a table produced fewer rows.
                     for _ in indices.len()..t.rows.len() {
                         rules.push(placeholder_rule(t.span));
@@ -108,7 +116,7 @@ impl Checker<'_> {
             }
         }
         self.override_cycles(&rules, &edges);
-        rules
+        (rules, tables)
     }
 
     fn override_cycles(

@@ -1,35 +1,21 @@
-//! Decision tables: sugar over rules, checked for overlapping rows and gaps.
+//! Decision tables: sugar over rules. Each row becomes a rule; the table
+//! itself is kept (`TableDef`) for the analysis, which is where overlapping
+//! rows and combinations no row covers are looked for (`analysis/tables.rs`).
 
 use super::error::CheckError;
 use super::ir::*;
-use super::table_index::{Acc, Index, Stopped};
 use super::{Checker, OutputDecl};
 use crate::span::Span;
 use crate::syntax::ast::{self, CellTestKind, CmpOp, OutCell, Verdict};
 use crate::types::Type;
 use crate::value::Value;
 
-/// One test in a cell, on constants only (used by the overlap analysis).
-#[derive(Debug, Clone)]
-enum Pred {
-    Eq(Value),
-    Cmp(CmpOp, Value),
-    Range(Value, Value, RangeKind, u32),
-}
-
 /// The constant tests of one cell (`None` when a cell is not constant).
-type CellPreds = Option<Vec<(bool, Pred)>>;
-
-/// The tests of every cell of one row.
-type RowPreds = Vec<Vec<(bool, Pred)>>;
-
-/// Most candidate points the gap analysis will enumerate.
-const MAX_POINTS: usize = 200_000;
-/// Most cell tests and rows looked at for one table's overlaps and gaps.
-const TABLE_WORK: usize = 4_000_000;
+type CellPreds = Option<Vec<CellTest>>;
 
 impl Checker<'_> {
-    pub(super) fn table(&mut self, t: &ast::TableDecl) -> (Vec<RuleDef>, bool) {
+    /// The rows as rules, and the table (its `rows` left for the caller to fill).
+    pub(super) fn table(&mut self, t: &ast::TableDecl) -> (Vec<RuleDef>, TableDef) {
         let first = match &t.hit {
             None => false,
             Some(h) if h.name == "unique" => false,
@@ -123,18 +109,29 @@ impl Checker<'_> {
                 valid_until: t.valid.as_ref().and_then(|v| v.until.map(|d| d.0)),
             });
         }
-        if rules.len() == t.rows.len() {
-            self.analyse_table(t, &inputs, &preds, first);
-        }
-        (rules, first)
+        let table = TableDef {
+            name: t.name.name.clone(),
+            span: t.name.span,
+            first,
+            complete: t.complete,
+            rows: Vec::new(),
+            when,
+            columns: t
+                .inputs
+                .iter()
+                .zip(inputs)
+                .map(|(c, (expr, ty))| TableColumn {
+                    name: c.name.clone(),
+                    expr,
+                    ty,
+                })
+                .collect(),
+            cells: preds,
+        };
+        (rules, table)
     }
 
-    fn cell(
-        &mut self,
-        cell: &ast::InCell,
-        col: &CExpr,
-        ty: &Type,
-    ) -> (Option<CExpr>, Option<Vec<(bool, Pred)>>) {
+    fn cell(&mut self, cell: &ast::InCell, col: &CExpr, ty: &Type) -> (Option<CExpr>, CellPreds) {
         if cell.tests.is_empty() {
             return (None, Some(Vec::new()));
         }
@@ -145,13 +142,13 @@ impl Checker<'_> {
                 CellTestKind::Equals(e) => {
                     let (v, t) = self.expr(e, Some(ty));
                     self.cell_type(test.span, ty, &t, true);
-                    let p = const_of(&v).map(Pred::Eq);
+                    let p = const_of(&v).map(CellPred::Eq);
                     (CExpr::Cmp(CmpOp::Eq, Box::new(col.clone()), Box::new(v)), p)
                 }
                 CellTestKind::Compare(op, e) => {
                     let (v, t) = self.expr(e, Some(ty));
                     self.cell_type(test.span, ty, &t, matches!(op, CmpOp::Eq | CmpOp::Ne));
-                    let p = const_of(&v).map(|c| Pred::Cmp(*op, c));
+                    let p = const_of(&v).map(|c| CellPred::Cmp(*op, c));
                     (CExpr::Cmp(*op, Box::new(col.clone()), Box::new(v)), p)
                 }
                 CellTestKind::Range(lo, hi) => {
@@ -165,7 +162,7 @@ impl Checker<'_> {
                         _ => (RangeKind::Plain, 0),
                     };
                     let p = match (const_of(&l), const_of(&h)) {
-                        (Some(a), Some(b)) => Some(Pred::Range(a, b, kind, slack)),
+                        (Some(a), Some(b)) => Some(CellPred::Range(a, b, kind, slack)),
                         _ => None,
                     };
                     let c = CExpr::InRange {
@@ -186,7 +183,10 @@ impl Checker<'_> {
             };
             preds = match (preds, p) {
                 (Some(mut v), Some(p)) => {
-                    v.push((test.negated, p));
+                    v.push(CellTest {
+                        negated: test.negated,
+                        pred: p,
+                    });
                     Some(v)
                 }
                 _ => None,
@@ -279,221 +279,6 @@ impl Checker<'_> {
             ),
         }
     }
-
-    /// Overlapping rows (for `hit unique`) and input combinations no row covers.
-    fn analyse_table(
-        &mut self,
-        t: &ast::TableDecl,
-        inputs: &[(CExpr, Type)],
-        preds: &[Vec<CellPreds>],
-        first: bool,
-    ) {
-        let Some(points) = inputs
-            .iter()
-            .enumerate()
-            .map(|(ci, (_, ty))| self.candidates(ty, preds, ci))
-            .collect::<Option<Vec<_>>>()
-        else {
-            return;
-        };
-        let rows: Option<Vec<RowPreds>> = preds
-            .iter()
-            .map(|r| r.iter().cloned().collect::<Option<Vec<_>>>())
-            .collect();
-        let Some(rows) = rows else { return };
-        // Cells other than plain values are tested against every candidate point.
-        let tested: usize = rows
-            .iter()
-            .flat_map(|row| row.iter().zip(&points))
-            .filter(|(cell, _)| !cell.is_empty() && plain_values(cell).is_none())
-            .map(|(_, pts)| pts.len())
-            .fold(0usize, usize::saturating_add);
-        if tested > TABLE_WORK {
-            self.err(CheckError::NotChecked {
-                span: t.name.span,
-                what: if first {
-                    "whether every case has a row"
-                } else {
-                    "whether rows overlap, and whether every case has a row"
-                },
-            });
-            return;
-        }
-        // Which candidate values of each column each row accepts.
-        let lookup: Vec<std::collections::HashMap<String, Vec<u32>>> =
-            points.iter().map(|pts| point_keys(pts)).collect();
-        let accepts: Vec<Vec<Acc>> = rows
-            .iter()
-            .map(|row| {
-                row.iter()
-                    .zip(&points)
-                    .zip(&lookup)
-                    .map(|((cell, pts), keys)| accepted(cell, pts, keys))
-                    .collect()
-            })
-            .collect();
-        let mut index = Index::new(accepts, points.iter().map(Vec::len).collect(), TABLE_WORK);
-        if !first {
-            match index.first_overlap() {
-                Ok(Some((a, b, w))) => {
-                    let example = self.describe_point(t, &points, &w);
-                    let (span, other) = (
-                        t.rows.get(b).map(|r| r.span).unwrap_or(t.span),
-                        t.rows.get(a).map(|r| r.span).unwrap_or(t.span),
-                    );
-                    self.err(CheckError::TableOverlap {
-                        span,
-                        other,
-                        row: b + 1,
-                        other_row: a + 1,
-                        example,
-                    });
-                }
-                Ok(None) => {}
-                Err(Stopped) => self.err(CheckError::NotChecked {
-                    span: t.name.span,
-                    what: "whether rows overlap",
-                }),
-            }
-        }
-        // Gaps: enumerate the product of candidate points, bounded.
-        let total = points
-            .iter()
-            .try_fold(1usize, |acc, p| acc.checked_mul(p.len().max(1)));
-        if points.is_empty() {
-            return;
-        }
-        if total.is_none_or(|n| n > MAX_POINTS) {
-            self.err(CheckError::NotChecked {
-                span: t.name.span,
-                what: "whether every case has a row",
-            });
-            return;
-        }
-        let mut idx = vec![0usize; points.len()];
-        loop {
-            let Ok(covered) = index.covered(&idx) else {
-                self.err(CheckError::NotChecked {
-                    span: t.name.span,
-                    what: "whether every case has a row",
-                });
-                return;
-            };
-            if !covered {
-                let example = self.describe_point(t, &points, &idx);
-                if t.complete {
-                    self.err(CheckError::TableIncomplete {
-                        span: t.name.span,
-                        example,
-                    });
-                } else {
-                    self.err(CheckError::TableGap {
-                        span: t.name.span,
-                        example,
-                    });
-                }
-                return;
-            }
-            let mut c = 0;
-            loop {
-                let Some(i) = idx.get_mut(c) else { return };
-                *i += 1;
-                if *i < points.get(c).map_or(0, Vec::len) {
-                    break;
-                }
-                *i = 0;
-                c += 1;
-            }
-        }
-    }
-
-    /// Values of one column that between them meet every region the cells can tell apart.
-    fn candidates(&self, ty: &Type, preds: &[Vec<CellPreds>], column: usize) -> Option<Vec<Value>> {
-        let consts: Vec<Value> = preds
-            .iter()
-            .filter_map(|r| r.get(column))
-            .flat_map(|c| c.iter().flatten())
-            .flat_map(|(_, p)| match p {
-                Pred::Eq(v) | Pred::Cmp(_, v) => vec![v.clone()],
-                Pred::Range(a, b, _, s) => vec![a.clone(), b.clone(), bump(b, i64::from(*s))],
-            })
-            .collect();
-        let mut out: Vec<Value> = match ty {
-            Type::Bool => vec![Value::Bool(false), Value::Bool(true)],
-            Type::Enum(ei, _) => {
-                let variants = self.enums[*ei].variants.ids();
-                variants.map(|v| Value::Enum(*ei, v)).collect()
-            }
-            Type::Int
-            | Type::Date
-            | Type::DateTime
-            | Type::Time
-            | Type::Duration
-            | Type::Decimal => {
-                let mut v = Vec::new();
-                for c in &consts {
-                    v.extend([bump(c, -1), c.clone(), bump(c, 1)]);
-                }
-                if let Some(lowest) = consts
-                    .iter()
-                    .min_by(|a, b| a.compare(b).unwrap_or(std::cmp::Ordering::Equal))
-                {
-                    v.push(bump(lowest, -1000));
-                }
-                if let Type::Time = ty {
-                    v.extend([Value::Time(0), Value::Time(86_399)]);
-                    v.retain(|x| matches!(x, Value::Time(t) if *t < 86_400));
-                }
-                if v.is_empty() {
-                    v.push(Value::Int(0));
-                }
-                v
-            }
-            Type::Text => {
-                let mut v = consts.clone();
-                v.push(Value::Text("\u{2026}".into()));
-                v
-            }
-            _ => return None,
-        };
-        out.dedup_by(|a, b| a == b);
-        Some(out)
-    }
-
-    fn describe_point(&self, t: &ast::TableDecl, points: &[Vec<Value>], idx: &[usize]) -> String {
-        t.inputs
-            .iter()
-            .zip(points)
-            .zip(idx)
-            .map(|((col, pts), i)| {
-                let v = pts.get(*i).map(|v| self.show(v)).unwrap_or_default();
-                format!("{} = {v}", col.name)
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-
-    pub fn show(&self, v: &Value) -> String {
-        match v {
-            Value::Enum(e, i) => self.enums[*e].variants[*i].name.clone(),
-            Value::Bool(b) => b.to_string(),
-            Value::Int(i) => i.to_string(),
-            Value::Decimal(d) => d.to_string(),
-            Value::Text(t) => format!("{t:?}"),
-            Value::Date(d) => crate::time::format_date(*d),
-            Value::Time(t) => crate::time::format_time(*t),
-            Value::DateTime(s) => crate::time::format_instant(*s, self.calendar.zone.offset_at(*s)),
-            Value::Duration(d) => crate::time::format_duration(*d),
-            Value::List(items) => format!(
-                "[{}]",
-                items
-                    .iter()
-                    .map(|i| self.show(i))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        }
-    }
 }
 
 fn const_of(e: &CExpr) -> Option<Value> {
@@ -501,100 +286,4 @@ fn const_of(e: &CExpr) -> Option<Value> {
         CExpr::Const(v) => Some(v.clone()),
         _ => None,
     }
-}
-
-/// A value moved by `n` of its smallest unit.
-fn bump(v: &Value, n: i64) -> Value {
-    match v {
-        Value::Int(i) => Value::Int(i.saturating_add(n)),
-        Value::Decimal(d) => Value::Decimal(
-            d.checked_add(rust_decimal::Decimal::new(n, 4))
-                .unwrap_or(*d),
-        ),
-        Value::Date(d) => Value::Date(d.saturating_add(n as i32)),
-        Value::DateTime(s) => Value::DateTime(s.saturating_add(n)),
-        Value::Time(t) => Value::Time((i64::from(*t) + n).clamp(0, 90_000) as u32),
-        Value::Duration(s) => Value::Duration(s.saturating_add(n)),
-        other => other.clone(),
-    }
-}
-
-/// The values of a cell that only lists values (`a`, `a, b`), if it is one.
-fn plain_values(cell: &[(bool, Pred)]) -> Option<Vec<&Value>> {
-    cell.iter()
-        .map(|(neg, p)| match p {
-            Pred::Eq(v) if !neg => Some(v),
-            _ => None,
-        })
-        .collect()
-}
-
-/// A key equal for two values exactly when `Value::equals` holds.
-fn point_key(v: &Value) -> String {
-    match v {
-        Value::Int(i) => format!("n{}", rust_decimal::Decimal::from(*i).normalize()),
-        Value::Decimal(d) => format!("n{}", d.normalize()),
-        other => format!("{other:?}"),
-    }
-}
-
-fn point_keys(points: &[Value]) -> std::collections::HashMap<String, Vec<u32>> {
-    let mut keys: std::collections::HashMap<String, Vec<u32>> = Default::default();
-    for (i, v) in points.iter().enumerate() {
-        keys.entry(point_key(v)).or_default().push(i as u32);
-    }
-    keys
-}
-
-/// The candidate points a cell accepts.
-fn accepted(
-    cell: &[(bool, Pred)],
-    points: &[Value],
-    keys: &std::collections::HashMap<String, Vec<u32>>,
-) -> Acc {
-    if cell.is_empty() {
-        return Acc::All;
-    }
-    let mut hits: Vec<u32> = match plain_values(cell) {
-        Some(values) => values
-            .iter()
-            .filter_map(|v| keys.get(&point_key(v)))
-            .flatten()
-            .copied()
-            .collect(),
-        None => (0..points.len() as u32)
-            .filter(|i| points.get(*i as usize).is_some_and(|v| cell_holds(cell, v)))
-            .collect(),
-    };
-    hits.sort_unstable();
-    hits.dedup();
-    if hits.len() == points.len() {
-        Acc::All
-    } else {
-        Acc::Some(hits)
-    }
-}
-
-fn cell_holds(cell: &[(bool, Pred)], v: &Value) -> bool {
-    if cell.is_empty() {
-        return true;
-    }
-    cell.iter().any(|(neg, p)| {
-        let hit = match p {
-            Pred::Eq(c) => v.equals(c),
-            Pred::Cmp(op, c) => match v.compare(c) {
-                Some(o) => match op {
-                    CmpOp::Eq => o.is_eq(),
-                    CmpOp::Ne => o.is_ne(),
-                    CmpOp::Lt => o.is_lt(),
-                    CmpOp::Le => o.is_le(),
-                    CmpOp::Gt => o.is_gt(),
-                    CmpOp::Ge => o.is_ge(),
-                },
-                None => false,
-            },
-            Pred::Range(lo, hi, kind, slack) => crate::eval::in_range(v, lo, hi, *kind, *slack),
-        };
-        hit != *neg
-    })
 }

@@ -122,7 +122,11 @@ impl Index {
 
     /// The first pair of rows `(a, b)`, `a < b`, smallest `b` first, then smallest
     /// `a`, that accept a common point in every column, with that point.
-    pub(super) fn first_overlap(&mut self) -> Result<Option<(usize, usize, Vec<usize>)>, Stopped> {
+    /// Pairs in `skip` are passed over.
+    pub(super) fn first_overlap(
+        &mut self,
+        skip: &std::collections::BTreeSet<(usize, usize)>,
+    ) -> Result<Option<(usize, usize, Vec<usize>)>, Stopped> {
         let columns = self.sizes.len();
         for b in 0..self.accepts.len() {
             // The column where the fewest rows can share a point with row `b`.
@@ -158,6 +162,9 @@ impl Index {
                 return Err(Stopped);
             }
             for a in cands {
+                if skip.contains(&(a as usize, b)) {
+                    continue;
+                }
                 let Some(row_a) = self.accepts.get(a as usize) else {
                     continue;
                 };
