@@ -21,6 +21,7 @@ pub mod contract;
 pub mod diagnostic;
 pub mod eval;
 mod mask;
+pub mod quotes;
 pub mod render;
 pub mod schema;
 pub mod serve;
@@ -84,7 +85,18 @@ pub fn compile_at(
 ) -> Result<Compiled, Vec<Diagnostic>> {
     let file = syntax::parse(source)
         .map_err(|errs| errs.iter().map(|e| e.to_diagnostic()).collect::<Vec<_>>())?;
-    let (policy, findings) = check::check_at(&file, file_name, source, today);
+    compile_parsed(&file, source, file_name, today)
+}
+
+/// Like [`compile_at`], for a policy already parsed from `source` (`pol check` also
+/// reads the parsed file's quotes: [`quotes::check_quotes`]).
+pub fn compile_parsed(
+    file: &syntax::ast::File,
+    source: &str,
+    file_name: &str,
+    today: Option<i32>,
+) -> Result<Compiled, Vec<Diagnostic>> {
+    let (policy, findings) = check::check_at(file, file_name, source, today);
     let mut diags: Vec<Diagnostic> = findings.iter().map(|f| f.to_diagnostic()).collect();
     diags.sort_by_key(|d| (d.primary_span().map(|s| s.start).unwrap_or(0), d.severity));
     match policy {

@@ -264,3 +264,69 @@ fn shipped_case_files_evaluate() {
     }
     assert!(n >= 10, "only {n} case files");
 }
+
+const QUOTED: &str = r#"policy p {
+  title       "t"
+  source file "sources/sop.txt"
+}
+case { confirm_count: int }
+action offer "Lanjutkan penawaran"
+rule too_many
+  quote "Pelanggan mau konfirmasi pihak lain lbh dr 2 kali maka penawaran tdk bs dilanjut"
+  when confirm_count > 2
+  then forbid offer
+example "three" {
+  given { confirm_count: 3 }
+  expect { offer forbidden }
+}
+"#;
+
+/// The quote check is `pol check`'s: it reads the SOP text on every run (a changed
+/// SOP text is seen at once), and `pol eval` and `pol test` never read it.
+#[test]
+fn check_verifies_quotes_against_the_sop_text_and_eval_does_not_read_it() {
+    let dir = std::env::temp_dir().join(format!("pol-cli-quotes-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("sources")).unwrap();
+    let sop = dir.join("sources/sop.txt");
+    std::fs::write(
+        &sop,
+        "- Pelanggan mau **konfirmasi** pihak lain **lbh dr 2 kali** maka\n**penawaran tdk bs dilanjut**\n",
+    )
+    .unwrap();
+    let policy = dir.join("p.pol");
+    std::fs::write(&policy, QUOTED).unwrap();
+    let p = policy.to_str().unwrap();
+    assert_eq!(pol(&["check", p]).status.code(), Some(0));
+
+    std::fs::write(
+        &sop,
+        "Pelanggan mau konfirmasi pihak lain lebih dari 2 kali maka penawaran tidak bisa dilanjut\n",
+    )
+    .unwrap();
+    let out = pol(&["check", "--format", "json", p]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let codes: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["code"].as_str())
+        .collect();
+    assert_eq!(codes, ["E0702"]);
+
+    std::fs::remove_file(&sop).unwrap();
+    let out = pol(&["check", p]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("error[E0701]"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(pol(&["test", p]).status.code(), Some(0));
+    let out = pol_stdin(
+        &["eval", p, "--no-cache", "--case", "-"],
+        r#"{"confirm_count": 3}"#,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -43,10 +43,20 @@ fn each_diagnostic_case_reports_its_code() {
         // A file that is not UTF-8 (E0014) is reported before parsing.
         let (source, diags) = match pol::policy_text(std::fs::read(&path).unwrap()) {
             Ok(source) => {
-                let diags = match pol::compile_at(&source, &name, today) {
+                let mut diags = match pol::compile_at(&source, &name, today) {
                     Ok(c) => c.warnings,
                     Err(d) => d,
                 };
+                // The quote check, as `pol check` runs it (E07xx).
+                if let Ok(file) = pol::syntax::parse(&source) {
+                    let quotes = pol::quotes::check_quotes(&file, &path);
+                    if !quotes.is_empty() {
+                        diags.extend(quotes);
+                        diags.sort_by_key(|d| {
+                            (d.primary_span().map(|s| s.start).unwrap_or(0), d.severity)
+                        });
+                    }
+                }
                 (source, diags)
             }
             Err(bad) => (bad.shown, vec![bad.diagnostic]),

@@ -238,6 +238,9 @@ impl<'a> Checker<'a> {
                         MetaKey::Version => meta.version = v,
                     }
                 }
+                // Read by `pol check`'s quote check (`crate::quotes`), not by the checker:
+                // the compiled policy does not depend on another file.
+                HeaderField::SourceFile { key_span, .. } => once(self, "source file", *key_span),
                 HeaderField::Language(id) => {
                     once(self, "language", id.span);
                     meta.language = Some(id.name.clone());

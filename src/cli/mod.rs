@@ -292,8 +292,7 @@ fn check(
                 let name = f.display().to_string();
                 let (source, checked) = match files::policy_source(f) {
                     Ok(source) => {
-                        let checked =
-                            crate::analysis::check_source(&source, &name, Some(today), &opts);
+                        let checked = check_policy(&source, f, &name, today, &opts);
                         (source, checked)
                     }
                     Err(bad) => (bad.shown, only(bad.diagnostic)),
@@ -359,6 +358,44 @@ fn check(
         ),
     }
     status
+}
+
+/// What `pol check` reports for one policy: the checker's and the analysis's
+/// diagnostics and, when the header names the SOP text, the quote check's. The file
+/// is parsed once for both.
+fn check_policy(
+    source: &str,
+    path: &Path,
+    name: &str,
+    today: i32,
+    opts: &crate::analysis::Options,
+) -> crate::analysis::Checked {
+    let file = match crate::syntax::parse(source) {
+        Ok(file) => file,
+        Err(errors) => {
+            return crate::analysis::Checked {
+                compiled: None,
+                diagnostics: errors.iter().map(|e| e.to_diagnostic()).collect(),
+                stats: Default::default(),
+            }
+        }
+    };
+    let mut checked = match crate::compile_parsed(&file, source, name, Some(today)) {
+        Ok(compiled) => crate::analysis::check_compiled(compiled, opts),
+        Err(diagnostics) => crate::analysis::Checked {
+            compiled: None,
+            diagnostics,
+            stats: Default::default(),
+        },
+    };
+    let quotes = crate::quotes::check_quotes(&file, path);
+    if !quotes.is_empty() {
+        checked.diagnostics.extend(quotes);
+        checked
+            .diagnostics
+            .sort_by_key(|d| (d.primary_span().map(|s| s.start).unwrap_or(0), d.severity));
+    }
+    checked
 }
 
 /// The result of checking a file that never became text: its one diagnostic.

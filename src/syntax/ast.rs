@@ -35,6 +35,11 @@ pub enum HeaderField {
         key_span: Span,
         value: Text,
     },
+    /// `source file "…"`: where the SOP's text lies, relative to the policy file.
+    SourceFile {
+        key_span: Span,
+        path: Text,
+    },
     Language(Ident),
     Valid(Validity),
     Status {

@@ -156,6 +156,17 @@ impl<'s> Lowerer<'s> {
                         value,
                     }
                 }
+                Rule::source_file_field => {
+                    let mut it = inner.into_inner();
+                    let source = next(&mut it, fsp, "`source`")?;
+                    let file = next(&mut it, fsp, "`file`")?;
+                    let key_span = Span {
+                        start: span(&source).start,
+                        end: span(&file).end,
+                    };
+                    let path = self.text(next(&mut it, fsp, "the path of the SOP text")?);
+                    HeaderField::SourceFile { key_span, path }
+                }
                 Rule::language_field => {
                     let mut it = inner.into_inner();
                     next(&mut it, fsp, "`language`")?;

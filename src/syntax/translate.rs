@@ -234,8 +234,9 @@ fn phrase(r: Rule) -> Option<String> {
         Rule::int_lit => "a whole number",
         Rule::decimal_lit => "a number",
         Rule::duration_lit | Rule::duration_unit => "a duration such as `30 minutes`",
+        Rule::source_file_field => "`source file \"…\"`",
         Rule::header_field | Rule::meta_field | Rule::meta_key => {
-            "a header line (`title`, `source`, `owner`, `version`, `language`, `valid`, `status`)"
+            "a header line (`title`, `source`, `source file`, `owner`, `version`, `language`, `valid`, `status`)"
         }
         Rule::valid_from | Rule::kw_from => "`from`",
         Rule::valid_until | Rule::kw_until => "`until`",
