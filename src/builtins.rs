@@ -386,9 +386,34 @@ fn longer_than(text: &str, n: usize) -> bool {
 }
 
 fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
+    // Phone numbers and names are short: their rows live on the stack, so that
+    // evaluating a case allocates nothing.
+    const SHORT: usize = 64;
+    let n = b.chars().count();
+    if n < SHORT {
+        let mut chars = ['\0'; SHORT];
+        for (slot, c) in chars.iter_mut().zip(b.chars()) {
+            *slot = c;
+        }
+        let (mut prev, mut cur) = ([0usize; SHORT + 1], [0usize; SHORT + 1]);
+        distance_rows(a, &chars[..n], &mut prev[..=n], &mut cur[..=n])
+    } else {
+        let chars: Vec<char> = b.chars().collect();
+        let (mut prev, mut cur) = (vec![0; n + 1], vec![0; n + 1]);
+        distance_rows(a, &chars, &mut prev, &mut cur)
+    }
+}
+
+/// The dynamic programme of [`levenshtein`], over two rows of `b.len() + 1`.
+fn distance_rows<'r>(
+    a: &str,
+    b: &[char],
+    mut prev: &'r mut [usize],
+    mut cur: &'r mut [usize],
+) -> usize {
+    for (j, p) in prev.iter_mut().enumerate() {
+        *p = j;
+    }
     for (i, ca) in a.chars().enumerate() {
         cur[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
