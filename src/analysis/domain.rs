@@ -49,6 +49,11 @@ pub struct Domains {
     pub exact: Vec<bool>,
     /// Why a variable is inexact, for `--explain`-style debugging.
     pub why: Vec<Option<&'static str>>,
+    /// Whether a variable is compared with another variable (`x > y + 2`,
+    /// `now > x + 24 hours`, two texts compared): its candidates split its
+    /// regions only together with that variable's candidates, so they are exact
+    /// for one fact alone only when it is compared with constants alone.
+    pub linked: Vec<bool>,
 }
 
 /// How a variable appears in a linear term.
@@ -926,7 +931,21 @@ impl Collector<'_> {
         if let Some(at) = cands.last_mut() {
             at.reverse();
         }
-        Domains { cands, exact, why }
+        let mut linked = vec![false; n];
+        let pairs = self.edges.iter().map(|(x, y, _)| (*x, *y));
+        for (x, y) in pairs.chain(self.text_edges.iter().copied()) {
+            for v in [x, y] {
+                if let Some(l) = linked.get_mut(v) {
+                    *l = true;
+                }
+            }
+        }
+        Domains {
+            cands,
+            exact,
+            why,
+            linked,
+        }
     }
 }
 

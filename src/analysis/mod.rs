@@ -16,7 +16,7 @@
 //! search had to look at, and the search finished within its work limit.
 
 pub mod coverage;
-mod domain;
+pub(crate) mod domain;
 mod findings;
 pub mod sarif;
 mod search;

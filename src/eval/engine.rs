@@ -12,6 +12,7 @@
 use super::decision::{Decision, PolicyRef, Validity, WarningOut};
 use super::json_out::{self, Fragments};
 use super::outputs::{Outputs, Scratch, Warning};
+use super::tries::Tries;
 use super::value3::V;
 use super::{decode_case_into, finish, fire_into, refine, Case, CaseError, Env, Fired};
 use crate::check::ids::{FactId, IdVec, LetId, RuleId};
@@ -25,6 +26,9 @@ pub struct Engine {
     fragments: Fragments,
     /// [`Policy::answer_reads`], for the refinement.
     answer_read: IdVec<FactId, bool>,
+    /// The answers the refinement tries, made on the first partial case that
+    /// has something to settle (a complete case never needs them).
+    tries: std::sync::OnceLock<Tries>,
 }
 
 impl Engine {
@@ -32,12 +36,17 @@ impl Engine {
         Engine {
             fragments: Fragments::new(&policy),
             answer_read: policy.answer_reads(),
+            tries: std::sync::OnceLock::new(),
             policy,
         }
     }
 
     pub fn policy(&self) -> &Policy {
         &self.policy
+    }
+
+    fn tries(&self) -> &Tries {
+        self.tries.get_or_init(|| Tries::new(&self.policy))
     }
 
     /// An evaluator for one worker (thread): it keeps its buffers from case to case.
@@ -177,6 +186,7 @@ impl Evaluator<'_> {
         refine::refine(
             policy,
             &engine.answer_read,
+            || engine.tries(),
             case,
             at,
             &fired,

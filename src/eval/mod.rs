@@ -10,7 +10,10 @@ mod json_out;
 mod outputs;
 mod refine;
 pub mod render;
+#[cfg(test)]
+mod settle_tests;
 pub mod status;
+mod tries;
 mod value3;
 
 pub use crate::time::parse_duration;

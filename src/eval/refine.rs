@@ -1,40 +1,46 @@
 //! Outputs that stay undecided under three-valued logic, but that every
 //! possible answer to the missing facts would decide the same way (e.g. an
 //! exception whose effect equals the rule it overrides), are settled by trying
-//! every answer. Only facts with a few possible values (yes/no, enums) are tried.
+//! the answers: every value of a yes/no or enum fact, and for other facts one
+//! value in each region the policy's conditions tell apart ([`Tries`]).
+//!
+//! An output is settled only when every combination of the answers tried gives
+//! it the same reading, so it is settled soundly: no later answer changes it.
+//! The work is bounded ([`MAX_COMBINATIONS`] per set of missing facts,
+//! [`MAX_CASE_COMBINATIONS`] per case); past the bound an output stays
+//! undecided, which is what three-valued logic said.
 //!
 //! The comparison works on [`Outputs`] (indices and statuses): no names, texts or
 //! reasons are made for the tried answers.
 
 use super::outputs::{sort_pending, ItemV, OutputRef, Outputs, Scratch};
 use super::status::{OutcomeStatus, Presence, UndecidedReason, Verdict};
+use super::tries::Tries;
 use super::value3::Deps;
 use super::{finish, fire, Case, Env, FactValue, Fired};
 use crate::check::ids::{FactId, Id, IdVec, RuleId};
 use crate::check::ir::Policy;
-use crate::types::Type;
 use crate::value::Value;
 use std::collections::BTreeMap;
 
 /// Most combinations of answers tried for one set of missing facts.
-const MAX_COMBINATIONS: usize = 64;
+pub(crate) const MAX_COMBINATIONS: usize = 256;
+/// Most combinations of answers tried for one case, over every set of missing facts.
+pub(crate) const MAX_CASE_COMBINATIONS: usize = 1_024;
 
-fn domain(policy: &Policy, ty: &Type) -> Option<Vec<Value>> {
-    match ty {
-        Type::Bool => Some(vec![Value::Bool(false), Value::Bool(true)]),
-        Type::Enum(e, _) => {
-            let variants = policy.enums[*e].variants.ids();
-            Some(variants.map(|v| Value::Enum(*e, v)).collect())
-        }
-        _ => None,
-    }
+/// Whether an undecided output waits on facts (pending or answered `null`).
+fn waiting(reason: Option<UndecidedReason>) -> bool {
+    matches!(
+        reason,
+        Some(UndecidedReason::Pending | UndecidedReason::Unanswered)
+    )
 }
 
-/// The outputs still undecided because of pending facts, with what they wait on.
+/// The outputs still undecided because of missing facts, with what they wait on.
 fn undecided(o: &Outputs) -> Vec<(OutputRef, &Deps)> {
     let mut v = Vec::new();
     for (i, a) in o.actions.iter_enumerated() {
-        if let (Some(UndecidedReason::Pending), Some(d)) = (a.reason, &a.deps) {
+        if let (true, Some(d)) = (waiting(a.reason), &a.deps) {
             v.push((OutputRef::Action(i), d));
         }
     }
@@ -42,7 +48,7 @@ fn undecided(o: &Outputs) -> Vec<(OutputRef, &Deps)> {
     items(&o.fields, OutputRef::Field, &mut v);
     items(&o.scripts, OutputRef::Script, &mut v);
     for (i, x) in o.outcomes.iter_enumerated() {
-        if let (Some(UndecidedReason::Pending), Some(d)) = (x.reason, &x.deps) {
+        if let (true, Some(d)) = (waiting(x.reason), &x.deps) {
             v.push((OutputRef::Outcome(i), d));
         }
     }
@@ -80,7 +86,7 @@ fn find<I: Id>(list: &[ItemV<I>], i: I) -> Option<&ItemV<I>> {
 fn reading<'a>(o: &'a Outputs, r: OutputRef) -> Option<Reading<'a>> {
     match r {
         OutputRef::Action(i) => Some(&o.actions[i])
-            .filter(|a| a.reason != Some(UndecidedReason::Pending))
+            .filter(|a| a.deps.is_none())
             .map(|a| Reading::Verdict(a.verdict, a.reason)),
         OutputRef::Question(i) => match find(&o.questions, i) {
             None => Some(Reading::Absent),
@@ -98,7 +104,7 @@ fn reading<'a>(o: &'a Outputs, r: OutputRef) -> Option<Reading<'a>> {
             Some(_) => None,
         },
         OutputRef::Outcome(i) => Some(&o.outcomes[i])
-            .filter(|x| x.reason != Some(UndecidedReason::Pending))
+            .filter(|x| x.deps.is_none())
             .map(|x| Reading::Outcome(x.status, x.value.as_ref())),
         OutputRef::Deadline(i) => match find(&o.deadlines, i) {
             None => Some(Reading::Absent),
@@ -161,11 +167,29 @@ fn adopt(o: &mut Outputs, settled: &Outputs, r: OutputRef, rules: Vec<RuleId>) {
     }
 }
 
+/// Whether the reading of `r` is computed from one of `facts` that is tried with
+/// one answer per region (not every answer): then two answers in one region
+/// could still give it different values, and it is not settled by trying.
+fn value_reads(tries: &Tries, r: OutputRef, facts: &[FactId]) -> bool {
+    let reads = match r {
+        OutputRef::Field(i) => &tries.field_values[i],
+        OutputRef::Outcome(i) => &tries.outcome_values[i],
+        OutputRef::Script(i) => &tries.script_texts[i],
+        OutputRef::Deadline(i) => &tries.deadline_dues[i],
+        OutputRef::Action(_) | OutputRef::Question(_) | OutputRef::Open(_) => return false,
+    };
+    facts
+        .iter()
+        .any(|f| !tries.every[*f] && reads.contains_fact(*f))
+}
+
 /// Settles what every answer to the missing facts decides the same way.
-/// `answer_read` is [`Policy::answer_reads`].
-pub(super) fn refine(
+/// `answer_read` is [`Policy::answer_reads`]; `tries` gives the answers to try,
+/// asked for only when some output waits on facts.
+pub(super) fn refine<'t>(
     policy: &Policy,
     answer_read: &IdVec<FactId, bool>,
+    tries: impl FnOnce() -> &'t Tries,
     case: &Case,
     at: Option<i64>,
     base: &Fired,
@@ -183,30 +207,41 @@ pub(super) fn refine(
             .or_default()
             .push(output);
     }
+    if groups.is_empty() {
+        return;
+    }
+    let tries = tries();
     let mut settled_any = false;
+    let mut budget = MAX_CASE_COMBINATIONS;
     let (mut effective, mut scratch) = (IdVec::new(), Scratch::default());
-    for (facts, outputs) in groups {
-        if facts.is_empty()
-            || !facts
-                .iter()
-                .all(|f| matches!(case.slots[*f], FactValue::Absent))
-        {
+    for (facts, mut outputs) in groups {
+        // A fact not given is tried, and so is one answered `null` unless an `is
+        // answered` reads it (then `null` is an answer of its own).
+        let tried = |f: &FactId| match case.slots[*f] {
+            FactValue::Absent => true,
+            FactValue::Null => !answer_read[*f],
+            FactValue::Known(_) => false,
+        };
+        if facts.is_empty() || !facts.iter().all(tried) {
             continue;
         }
         let Some(domains) = facts
             .iter()
-            .map(|f| domain(policy, &policy.facts[*f].ty))
+            .map(|f| tries.answers[*f].as_ref())
             .collect::<Option<Vec<_>>>()
         else {
             continue;
         };
-        if domains
-            .iter()
-            .try_fold(1usize, |acc, d| {
-                acc.checked_mul(d.len()).filter(|n| *n <= MAX_COMBINATIONS)
-            })
-            .is_none()
-        {
+        outputs.retain(|r| !value_reads(tries, *r, &facts));
+        if outputs.is_empty() {
+            continue;
+        }
+        let Some(combinations) = domains.iter().try_fold(1usize, |acc, d| {
+            acc.checked_mul(d.len()).filter(|n| *n <= MAX_COMBINATIONS)
+        }) else {
+            continue;
+        };
+        if combinations > budget {
             continue;
         }
         // Only what waits on the tried facts is computed again, unless an
@@ -228,9 +263,10 @@ pub(super) fn refine(
         'all: loop {
             for ((f, dom), i) in facts.iter().zip(&domains).zip(&idx) {
                 if let Some(v) = dom.get(*i) {
-                    c.slots[*f] = FactValue::Known(v.clone());
+                    c.slots[*f] = v.clone();
                 }
             }
+            budget = budget.saturating_sub(1);
             let mut env = Env::new(policy, &c, at);
             let fired = fire(&mut env, reuse);
             // The first combination decides every output of the group; the others
@@ -282,7 +318,7 @@ pub(super) fn refine(
             loop {
                 let Some(i) = idx.get_mut(k) else { break 'all };
                 *i += 1;
-                if *i < domains.get(k).map_or(0, Vec::len) {
+                if *i < domains.get(k).map_or(0, |d| d.len()) {
                     break;
                 }
                 *i = 0;
@@ -317,7 +353,7 @@ pub(super) fn refine(
 
 #[cfg(test)]
 mod tests {
-    use super::domain;
+    use crate::eval::tries::Tries;
     use crate::eval::value3::Deps;
     use crate::eval::{fire, Env, FactValue};
 
@@ -330,10 +366,11 @@ mod tests {
         let mut compared = 0;
         for (_, policy) in crate::testing::shipped_policies() {
             let answer_read = policy.answer_reads();
+            let tries = Tries::new(&policy);
             for ex in &policy.examples {
                 let whole = crate::testing::example_case(&policy, ex);
                 for f in whole.slots.ids() {
-                    let Some(values) = domain(&policy, &policy.facts[f].ty) else {
+                    let Some(values) = tries.answers[f].clone() else {
                         continue;
                     };
                     if answer_read[f] {
@@ -346,7 +383,7 @@ mod tests {
                     base.lets = std::mem::take(&mut env.lets);
                     for v in values {
                         let mut answered = partial.clone();
-                        answered.slots[f] = FactValue::Known(v);
+                        answered.slots[f] = v;
                         let mut env = Env::new(&policy, &answered, ex.at);
                         let reused = fire(&mut env, Some((&base, &Deps::fact(f))));
                         let reused_lets = std::mem::take(&mut env.lets);
