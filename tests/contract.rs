@@ -483,6 +483,13 @@ fn the_schemas_are_draft_2020_12_and_match_the_openapi_components() {
     let required = s["$defs"]["ActionOut"]["required"].as_array().unwrap();
     assert!(!required.contains(&json!("reason")));
     assert!(!required.contains(&json!("waiting_on")));
+    // A ticket field's value is a separate, optional answer beside its status.
+    let field = &s["$defs"]["FieldOut"];
+    let required = field["required"].as_array().unwrap();
+    for key in ["value", "value_reason", "value_waiting_on"] {
+        assert!(field["properties"].get(key).is_some(), "{key}");
+        assert!(!required.contains(&json!(key)), "{key}");
+    }
 }
 
 #[test]

@@ -4,7 +4,9 @@
 
 use super::output::{errln, out, outln};
 use crate::check::ir::{FactDef, Policy};
-use crate::eval::decision::{Decision, FieldStatus, QuestionStatus, ScriptStatus, Verdict};
+use crate::eval::decision::{
+    Decision, FieldOut, FieldStatus, QuestionStatus, ScriptStatus, UndecidedReason, Verdict,
+};
 use crate::eval::Engine;
 use crate::types::Type;
 use serde_json::Value as J;
@@ -162,12 +164,28 @@ fn status(d: &Decision) -> String {
         .iter()
         .filter(|f| f.status == FieldStatus::Required)
     {
-        s.push_str(&format!("  field      {}\n", f.label));
+        s.push_str(&format!("  field      {}{}\n", f.label, field_value(f)));
     }
     if d.complete {
         s.push_str("  (complete: nothing more to ask)\n");
     }
     s
+}
+
+/// What to fill a mandatory field with: the prescribed value, or what the value
+/// still depends on.
+fn field_value(f: &FieldOut) -> String {
+    if let Some(v) = &f.value {
+        return format!(" = {v}");
+    }
+    match f.value_reason {
+        Some(UndecidedReason::Conflict) => " (value: the rules disagree)".into(),
+        Some(_) if !f.value_waiting_on.is_empty() => {
+            format!(" (value depends on {})", f.value_waiting_on.join(", "))
+        }
+        Some(r) => format!(" (value {r})"),
+        None => String::new(),
+    }
 }
 
 fn prompt_text(fact: &FactDef) -> String {

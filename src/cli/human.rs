@@ -55,11 +55,12 @@ pub fn decision(d: &Decision) -> String {
     if !d.ticket_fields.is_empty() {
         let _ = writeln!(s, "\nTicket fields:");
         for f in &d.ticket_fields {
-            let v = f
-                .value
-                .as_ref()
-                .map(|v| format!(" = {v}"))
-                .unwrap_or_default();
+            let v = match (&f.value, f.value_reason) {
+                (Some(v), _) => format!(" = {v}"),
+                (None, Some(r)) if f.value_waiting_on.is_empty() => format!(" = ? ({r})"),
+                (None, Some(_)) => format!(" = ? (waits on {})", f.value_waiting_on.join(", ")),
+                (None, None) => String::new(),
+            };
             let _ = writeln!(s, "  [{}] {}{v}{}", f.status, f.label, why(&f.because));
         }
     }

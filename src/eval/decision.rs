@@ -112,15 +112,27 @@ pub struct FieldOut {
     pub label: String,
     #[serde(rename = "type")]
     pub ty: String,
-    /// `required`, or `undecided` while it depends on pending facts.
+    /// Whether the field must be filled in: `required`, or `undecided` while
+    /// that depends on pending facts (its value is a separate answer).
     pub status: FieldStatus,
-    /// The value the policy prescribes, when it does.
+    /// The value the policy prescribes, when it does and the value is decided.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Value)]
     pub value: Option<serde_json::Value>,
+    /// The rules behind the field: those that make it mandatory, and those that
+    /// could still prescribe its value.
     pub because: Vec<Because>,
+    /// The facts whether the field is mandatory waits on (only while `undecided`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub waiting_on: Vec<String>,
+    /// Why the prescribed value is undecided (`pending`, `unanswered`, `conflict`,
+    /// `error`); absent when the value is decided or no rule prescribes one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub value_reason: Option<UndecidedReason>,
+    /// The facts the prescribed value waits on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub value_waiting_on: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ToSchema)]

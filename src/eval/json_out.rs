@@ -49,6 +49,8 @@ pub(crate) struct Fragments {
     question_ref: IdVec<QuestionId, String>,
     script_ref: IdVec<ScriptId, String>,
     field_ref: IdVec<FieldId, String>,
+    /// `"ticket_fields.ID.value"`: what a fact decides of a field's value.
+    field_value_ref: IdVec<FieldId, String>,
     outcome_ref: IdVec<OutcomeId, String>,
     deadline_ref: IdVec<DeadlineId, String>,
     open_ref: IdVec<RuleId, String>,
@@ -182,6 +184,7 @@ impl Fragments {
             question_ref: refs(policy, policy.questions.ids(), OutputRef::Question),
             script_ref: refs(policy, policy.scripts.ids(), OutputRef::Script),
             field_ref: refs(policy, policy.fields.ids(), OutputRef::Field),
+            field_value_ref: refs(policy, policy.fields.ids(), OutputRef::FieldValue),
             outcome_ref: refs(policy, policy.outcomes.ids(), OutputRef::Outcome),
             deadline_ref: refs(policy, policy.deadlines.ids(), OutputRef::Deadline),
             open_ref: refs(policy, policy.rules.ids(), OutputRef::Open),
@@ -199,6 +202,7 @@ impl Fragments {
             OutputRef::Question(i) => &self.question_ref[i],
             OutputRef::Script(i) => &self.script_ref[i],
             OutputRef::Field(i) => &self.field_ref[i],
+            OutputRef::FieldValue(i) => &self.field_value_ref[i],
             OutputRef::Outcome(i) => &self.outcome_ref[i],
             OutputRef::Deadline(i) => &self.deadline_ref[i],
             OutputRef::Open(i) => &self.open_ref[i],
@@ -313,6 +317,11 @@ impl W<'_> {
     }
 
     fn waiting_on(&mut self, deps: Option<&Deps>) {
+        self.facts(",\"waiting_on\":", deps);
+    }
+
+    /// `key` (`,"…":`) and the facts of `deps`, when there are some.
+    fn facts(&mut self, key: &str, deps: Option<&Deps>) {
         let Some(d) = deps else { return };
         let f = self.f;
         let time_bit = f.fact.len();
@@ -321,7 +330,7 @@ impl W<'_> {
             return;
         }
         let names = d.iter().filter(|i| *i <= time_bit);
-        self.raw(",\"waiting_on\":");
+        self.raw(key);
         self.list(names, |w, i| match f.fact.get(i) {
             Some(name) => w.raw(name),
             None => w.raw("\"@at\""),
@@ -382,7 +391,14 @@ impl W<'_> {
                 w.raw(",\"value\":");
                 w.value(v);
             }
-            w.close(&x.rules, None, x.deps.as_ref());
+            w.because(&x.rules);
+            w.waiting_on(x.deps.as_ref());
+            if let Some(r) = x.value_reason {
+                w.raw(",\"value_reason\":");
+                w.word(r.as_str());
+            }
+            w.facts(",\"value_waiting_on\":", x.value_deps.as_ref());
+            w.out.push(b'}');
         });
 
         self.raw(",\"scripts\":");

@@ -24,7 +24,11 @@ pub(crate) enum OutputRef {
     Action(ActionId),
     Question(QuestionId),
     Script(ScriptId),
+    /// Whether a ticket field is mandatory.
     Field(FieldId),
+    /// The value a ticket field is prescribed: a separate answer from whether the
+    /// field is mandatory.
+    FieldValue(FieldId),
     Outcome(OutcomeId),
     Deadline(DeadlineId),
     /// The `open` effect of a rule whose condition is not known yet.
@@ -39,6 +43,9 @@ impl OutputRef {
             OutputRef::Question(i) => ("questions", &policy.questions[i].name),
             OutputRef::Script(i) => ("scripts", &policy.scripts[i].name),
             OutputRef::Field(i) => ("ticket_fields", &policy.fields[i].name),
+            OutputRef::FieldValue(i) => {
+                return format!("ticket_fields.{}.value", policy.fields[i].name)
+            }
             OutputRef::Outcome(i) => ("outcomes", &policy.outcomes[i].name),
             OutputRef::Deadline(i) => ("deadlines", &policy.deadlines[i].name),
             OutputRef::Open(i) => ("open", &policy.rules[i].name),
@@ -71,7 +78,8 @@ fn wanted_effect(e: &CEffect, want: &impl Fn(OutputRef) -> bool) -> bool {
     match e {
         CEffect::Ask(q) => want(OutputRef::Question(*q)),
         CEffect::Say(s) => want(OutputRef::Script(*s)),
-        CEffect::RequireField(f) | CEffect::SetField(f, _) => want(OutputRef::Field(*f)),
+        CEffect::RequireField(f) => want(OutputRef::Field(*f)),
+        CEffect::SetField(f, _) => want(OutputRef::Field(*f)) || want(OutputRef::FieldValue(*f)),
         CEffect::Require(a) | CEffect::Allow(a) | CEffect::Forbid(a) => want(OutputRef::Action(*a)),
         CEffect::SetOutcome(o, _) => want(OutputRef::Outcome(*o)),
         CEffect::DueWithin { deadline, .. } | CEffect::DueBy { deadline, .. } => {
@@ -92,9 +100,14 @@ pub(crate) struct ItemV<I> {
     /// Asked / required / said / set, or undecided.
     pub status: Presence,
     pub rules: Vec<RuleId>,
+    /// What `status` waits on (for a ticket field: whether it is mandatory).
     pub deps: Option<Deps>,
-    /// A ticket field's prescribed value.
+    /// A ticket field's prescribed value, when it is decided.
     pub value: Option<Value>,
+    /// Why a ticket field's prescribed value is undecided, and what it waits on:
+    /// a field can be certainly mandatory while its value still waits on facts.
+    pub value_reason: Option<UndecidedReason>,
+    pub value_deps: Option<Deps>,
     /// A deadline's due time.
     pub due: Option<i64>,
     /// A script's text and the placeholders it could not fill in.
@@ -112,6 +125,8 @@ impl<I: Id> ItemV<I> {
             rules: Vec::new(),
             deps: None,
             value: None,
+            value_reason: None,
+            value_deps: None,
             due: None,
             text: String::new(),
             missing: Vec::new(),
@@ -121,6 +136,8 @@ impl<I: Id> ItemV<I> {
         item.rules.clear();
         item.deps = None;
         item.value = None;
+        item.value_reason = None;
+        item.value_deps = None;
         item.due = None;
         item.text.clear();
         item.missing.clear();
@@ -455,7 +472,7 @@ pub(crate) fn decide(
     }
 
     for fi in policy.fields.ids() {
-        if !want(OutputRef::Field(fi)) {
+        if !want(OutputRef::Field(fi)) && !want(OutputRef::FieldValue(fi)) {
             continue;
         }
         let req = &g.field_req[fi];
@@ -465,30 +482,54 @@ pub(crate) fn decide(
         s.contribs.extend(req.iter().copied());
         s.contribs.extend(vals.iter().map(|(c, _)| *c));
         let mut item = ItemV::take(&mut s.spare.fields, fi);
-        let (status, mut deps) = presence(&s.contribs, effective, &mut item.rules);
+        let (status, deps) = presence(&s.contribs, effective, &mut item.rules);
         let Some(status) = status else {
             s.spare.fields.push(item);
             continue;
         };
-        let value = match decide_value(vals, effective, &mut s.value_rules) {
-            ValueDecision::Set(v) => Some(v.clone()),
-            ValueDecision::Undecided(d) => {
-                deps.get_or_insert_with(Deps::default).union(&d);
-                None
+        // Whether the field is mandatory and which value it gets are two answers:
+        // a rule that fired makes it mandatory even while another, pending rule
+        // could still prescribe its value.
+        let (value, value_reason, value_deps) = match decide_value(
+            vals,
+            effective,
+            &mut s.value_rules,
+        ) {
+            ValueDecision::Set(v) => (Some(v.clone()), None, None),
+            ValueDecision::Unset => (None, None, None),
+            ValueDecision::Conflict => {
+                if full {
+                    env.warnings.push(Warning {
+                            code: "W0103",
+                            message: format!(
+                                "rules give ticket field `{}` different values and none overrides the other",
+                                policy.fields[fi].name
+                            ),
+                        });
+                }
+                (None, Some(UndecidedReason::Conflict), None)
             }
-            _ => None,
+            ValueDecision::Undecided(d) => (None, Some(reason_of(env, &d)), Some(d)),
         };
-        let status = if status == Presence::Present && deps.is_none() {
-            Presence::Present
-        } else {
-            Presence::Undecided
-        };
+        // The rules that could still give the value explain the field too.
+        if value_reason.is_some() {
+            for r in &s.value_rules {
+                if !item.rules.contains(r) {
+                    item.rules.push(*r);
+                }
+            }
+        }
         if let Some(d) = &deps {
             waiting.push((OutputRef::Field(fi), d.clone()));
+        }
+        if let Some(d) = &value_deps {
+            waiting.push((OutputRef::FieldValue(fi), d.clone()));
         }
         item.status = status;
         item.deps = deps;
         item.value = value;
+        item.value_reason = value_reason;
+        item.value_deps = value_deps;
         o.fields.push(item);
     }
 
@@ -736,9 +777,20 @@ pub(crate) fn pending_list(
 /// The fact that settles most first; declaration order between equals.
 pub(crate) fn sort_pending(p: &mut [PendingV]) {
     p.sort_by(|a, b| {
-        b.decides
-            .len()
-            .cmp(&a.decides.len())
+        entries(&b.decides)
+            .cmp(&entries(&a.decides))
             .then(a.fact.cmp(&b.fact))
     });
+}
+
+/// How many entries of the Decision a fact helps decide: a ticket field counts
+/// once, whether the fact decides its mandatory-ness, its value or both.
+fn entries(decides: &[OutputRef]) -> usize {
+    decides
+        .iter()
+        .filter(|r| match r {
+            OutputRef::FieldValue(f) => !decides.contains(&OutputRef::Field(*f)),
+            _ => true,
+        })
+        .count()
 }

@@ -18,7 +18,7 @@ use super::status::{OutcomeStatus, Presence, UndecidedReason, Verdict};
 use super::tries::Tries;
 use super::value3::Deps;
 use super::{finish, fire, Case, Env, FactValue, Fired};
-use crate::check::ids::{FactId, Id, IdVec, RuleId};
+use crate::check::ids::{FactId, FieldId, Id, IdVec, RuleId};
 use crate::check::ir::Policy;
 use crate::value::Value;
 use std::collections::BTreeMap;
@@ -46,6 +46,11 @@ fn undecided(o: &Outputs) -> Vec<(OutputRef, &Deps)> {
     }
     items(&o.questions, OutputRef::Question, &mut v);
     items(&o.fields, OutputRef::Field, &mut v);
+    for x in &o.fields {
+        if let (Some(UndecidedReason::Pending), Some(d)) = (x.value_reason, &x.value_deps) {
+            v.push((OutputRef::FieldValue(x.index), d));
+        }
+    }
     items(&o.scripts, OutputRef::Script, &mut v);
     for (i, x) in o.outcomes.iter_enumerated() {
         if let (true, Some(d)) = (waiting(x.reason), &x.deps) {
@@ -73,7 +78,9 @@ enum Reading<'a> {
     Absent,
     Ask,
     Verdict(Verdict, Option<UndecidedReason>),
-    Required(Option<&'a Value>),
+    Required,
+    /// A ticket field's prescribed value (none when the field is absent).
+    FieldValue(Option<&'a Value>, Option<UndecidedReason>),
     Say(&'a str),
     Outcome(OutcomeStatus, Option<&'a Value>),
     Due(Option<i64>),
@@ -95,8 +102,13 @@ fn reading<'a>(o: &'a Outputs, r: OutputRef) -> Option<Reading<'a>> {
         },
         OutputRef::Field(i) => match find(&o.fields, i) {
             None => Some(Reading::Absent),
-            Some(f) if f.status == Presence::Present => Some(Reading::Required(f.value.as_ref())),
+            Some(f) if f.status == Presence::Present => Some(Reading::Required),
             Some(_) => None,
+        },
+        OutputRef::FieldValue(i) => match find(&o.fields, i) {
+            None => Some(Reading::FieldValue(None, None)),
+            Some(f) if f.value_reason == Some(UndecidedReason::Pending) => None,
+            Some(f) => Some(Reading::FieldValue(f.value.as_ref(), f.value_reason)),
         },
         OutputRef::Script(i) => match find(&o.scripts, i) {
             None => Some(Reading::Absent),
@@ -119,7 +131,7 @@ fn rules_of(o: &Outputs, r: OutputRef) -> Vec<RuleId> {
     let rules = match r {
         OutputRef::Action(i) => Some(&o.actions[i].rules),
         OutputRef::Question(i) => find(&o.questions, i).map(|x| &x.rules),
-        OutputRef::Field(i) => find(&o.fields, i).map(|x| &x.rules),
+        OutputRef::Field(i) | OutputRef::FieldValue(i) => find(&o.fields, i).map(|x| &x.rules),
         OutputRef::Script(i) => find(&o.scripts, i).map(|x| &x.rules),
         OutputRef::Outcome(i) => Some(&o.outcomes[i].rules),
         OutputRef::Deadline(i) => find(&o.deadlines, i).map(|x| &x.rules),
@@ -147,6 +159,55 @@ fn adopt_item<I: Id>(list: &mut Vec<ItemV<I>>, from: &[ItemV<I>], i: I, rules: V
     }
 }
 
+/// Whether a ticket field is mandatory, settled; its value stays as it was (it is
+/// settled on its own, as [`OutputRef::FieldValue`]).
+fn adopt_field(
+    list: &mut Vec<ItemV<FieldId>>,
+    from: &[ItemV<FieldId>],
+    i: FieldId,
+    rules: Vec<RuleId>,
+) {
+    let Some(new) = find(from, i) else {
+        list.retain(|x| x.index != i);
+        return;
+    };
+    match list.iter_mut().find(|x| x.index == i) {
+        Some(old) => {
+            old.status = new.status;
+            old.deps = new.deps.clone();
+            old.rules = rules;
+        }
+        None => list.push(ItemV {
+            rules,
+            value: None,
+            value_reason: None,
+            value_deps: None,
+            ..new.clone()
+        }),
+    }
+}
+
+/// A ticket field's value, settled.
+fn adopt_field_value(
+    list: &mut [ItemV<FieldId>],
+    from: &[ItemV<FieldId>],
+    i: FieldId,
+    rules: Vec<RuleId>,
+) {
+    let Some(old) = list.iter_mut().find(|x| x.index == i) else {
+        return;
+    };
+    let new = find(from, i);
+    old.value = new.and_then(|x| x.value.clone());
+    old.value_reason = new.and_then(|x| x.value_reason);
+    old.value_deps = new.and_then(|x| x.value_deps.clone());
+    for r in rules {
+        if !old.rules.contains(&r) {
+            old.rules.push(r);
+        }
+    }
+}
+
 /// Replaces one output in `o` by its settled form in `settled`, with the reasons
 /// of every answer.
 fn adopt(o: &mut Outputs, settled: &Outputs, r: OutputRef, rules: Vec<RuleId>) {
@@ -160,7 +221,8 @@ fn adopt(o: &mut Outputs, settled: &Outputs, r: OutputRef, rules: Vec<RuleId>) {
             o.outcomes[i].rules = rules;
         }
         OutputRef::Question(i) => adopt_item(&mut o.questions, &settled.questions, i, rules),
-        OutputRef::Field(i) => adopt_item(&mut o.fields, &settled.fields, i, rules),
+        OutputRef::Field(i) => adopt_field(&mut o.fields, &settled.fields, i, rules),
+        OutputRef::FieldValue(i) => adopt_field_value(&mut o.fields, &settled.fields, i, rules),
         OutputRef::Script(i) => adopt_item(&mut o.scripts, &settled.scripts, i, rules),
         OutputRef::Deadline(i) => adopt_item(&mut o.deadlines, &settled.deadlines, i, rules),
         OutputRef::Open(_) => {}
@@ -172,11 +234,14 @@ fn adopt(o: &mut Outputs, settled: &Outputs, r: OutputRef, rules: Vec<RuleId>) {
 /// could still give it different values, and it is not settled by trying.
 fn value_reads(tries: &Tries, r: OutputRef, facts: &[FactId]) -> bool {
     let reads = match r {
-        OutputRef::Field(i) => &tries.field_values[i],
+        OutputRef::FieldValue(i) => &tries.field_values[i],
         OutputRef::Outcome(i) => &tries.outcome_values[i],
         OutputRef::Script(i) => &tries.script_texts[i],
         OutputRef::Deadline(i) => &tries.deadline_dues[i],
-        OutputRef::Action(_) | OutputRef::Question(_) | OutputRef::Open(_) => return false,
+        // Whether a field is mandatory is a matter of which rules apply, not a value.
+        OutputRef::Action(_) | OutputRef::Question(_) | OutputRef::Field(_) | OutputRef::Open(_) => {
+            return false
+        }
     };
     facts
         .iter()

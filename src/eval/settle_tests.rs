@@ -35,9 +35,12 @@ fn readings(d: &Decision) -> BTreeMap<String, Option<String>> {
         let r = (!waits(&a.waiting_on)).then(|| format!("{:?} {:?}", a.verdict, a.reason));
         m.insert(format!("actions.{}", a.id), r);
     }
+    // Whether a field is mandatory and its value are two answers.
     for f in &d.ticket_fields {
-        let r = (!waits(&f.waiting_on)).then(|| format!("{:?} {:?}", f.status, f.value));
+        let r = (!waits(&f.waiting_on)).then(|| format!("{:?}", f.status));
         m.insert(format!("ticket_fields.{}", f.id), r);
+        let v = (!waits(&f.value_waiting_on)).then(|| format!("{:?} {:?}", f.value, f.value_reason));
+        m.insert(format!("ticket_fields.{}.value", f.id), v);
     }
     for s in &d.scripts {
         // A placeholder still missing is filled in when its fact arrives: the
@@ -60,6 +63,8 @@ fn readings(d: &Decision) -> BTreeMap<String, Option<String>> {
 fn reading(m: &BTreeMap<String, Option<String>>, name: &str) -> Option<String> {
     match m.get(name) {
         Some(r) => r.clone(),
+        // A field not in the Decision has no value prescribed either.
+        None if name.ends_with(".value") => Some("None None".into()),
         None => Some("absent".into()),
     }
 }
@@ -267,7 +272,11 @@ fn settle_audit() {
                     waits.push((format!("questions.{}", a.id), a.waiting_on.clone()))
                 });
                 d.ticket_fields.iter().for_each(|a| {
-                    waits.push((format!("ticket_fields.{}", a.id), a.waiting_on.clone()))
+                    waits.push((format!("ticket_fields.{}", a.id), a.waiting_on.clone()));
+                    waits.push((
+                        format!("ticket_fields.{}.value", a.id),
+                        a.value_waiting_on.clone(),
+                    ));
                 });
                 d.scripts
                     .iter()
@@ -402,9 +411,12 @@ fn a_number_every_answer_of_which_decides_alike_is_not_waited_on() {
 #[test]
 fn a_value_computed_from_a_missing_number_is_not_settled() {
     let d = decide(NUMBERS, "{}");
+    // One of the two rules sets it whatever `count` is: the field is mandatory;
+    // its value is `count` itself, so it waits on it.
     let f = &d.ticket_fields[0];
-    assert_eq!(format!("{:?}", f.status), "Undecided");
-    assert_eq!(f.waiting_on, ["count"]);
+    assert_eq!(format!("{:?}", f.status), "Required");
+    assert!(f.waiting_on.is_empty());
+    assert_eq!(f.value_waiting_on, ["count"]);
 }
 
 #[test]
