@@ -287,7 +287,26 @@ impl Checked {
 
 /// Parses, checks and analyses one policy file, as `pol check` does.
 pub fn check_source(source: &str, file_name: &str, today: Option<i32>, opts: &Options) -> Checked {
-    match crate::compile_at(source, file_name, today) {
+    match crate::syntax::parse(source) {
+        Ok(file) => check_parsed(&file, source, file_name, today, opts),
+        Err(errors) => Checked {
+            compiled: None,
+            diagnostics: errors.iter().map(|e| e.to_diagnostic()).collect(),
+            stats: Stats::default(),
+        },
+    }
+}
+
+/// Like [`check_source`], for a policy already parsed from `source` (`pol check`
+/// also reads the parsed file's quotes).
+pub fn check_parsed(
+    file: &crate::syntax::ast::File,
+    source: &str,
+    file_name: &str,
+    today: Option<i32>,
+    opts: &Options,
+) -> Checked {
+    match crate::compile_parsed(file, source, file_name, today) {
         Ok(compiled) => check_compiled(compiled, opts),
         Err(diagnostics) => Checked {
             compiled: None,

@@ -372,22 +372,10 @@ fn check_policy(
 ) -> crate::analysis::Checked {
     let file = match crate::syntax::parse(source) {
         Ok(file) => file,
-        Err(errors) => {
-            return crate::analysis::Checked {
-                compiled: None,
-                diagnostics: errors.iter().map(|e| e.to_diagnostic()).collect(),
-                stats: Default::default(),
-            }
-        }
+        // The checker reports the syntax errors; there are no quotes to read.
+        Err(_) => return crate::analysis::check_source(source, name, Some(today), opts),
     };
-    let mut checked = match crate::compile_parsed(&file, source, name, Some(today)) {
-        Ok(compiled) => crate::analysis::check_compiled(compiled, opts),
-        Err(diagnostics) => crate::analysis::Checked {
-            compiled: None,
-            diagnostics,
-            stats: Default::default(),
-        },
-    };
+    let mut checked = crate::analysis::check_parsed(&file, source, name, Some(today), opts);
     let quotes = crate::quotes::check_quotes(&file, path);
     if !quotes.is_empty() {
         checked.diagnostics.extend(quotes);

@@ -343,7 +343,7 @@ mod tests {
             "Call ke nomor [CP verified] penerima [nama], tidak perlu"
         ));
         assert!(found(
-            "Username: {\\textbf{[REDACTED-USERNAME]}}",
+            "Username: {\\textbf{[nama pengguna]}}",
             "Username: {\\textbf{[…]}}"
         ));
         // A placeholder stands for a hidden part, not for any text.
