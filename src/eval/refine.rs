@@ -47,7 +47,7 @@ fn undecided(o: &Outputs) -> Vec<(OutputRef, &Deps)> {
     items(&o.questions, OutputRef::Question, &mut v);
     items(&o.fields, OutputRef::Field, &mut v);
     for x in &o.fields {
-        if let (Some(UndecidedReason::Pending), Some(d)) = (x.value_reason, &x.value_deps) {
+        if let (true, Some(d)) = (waiting(x.value_reason), &x.value_deps) {
             v.push((OutputRef::FieldValue(x.index), d));
         }
     }
@@ -107,7 +107,7 @@ fn reading<'a>(o: &'a Outputs, r: OutputRef) -> Option<Reading<'a>> {
         },
         OutputRef::FieldValue(i) => match find(&o.fields, i) {
             None => Some(Reading::FieldValue(None, None)),
-            Some(f) if f.value_reason == Some(UndecidedReason::Pending) => None,
+            Some(f) if waiting(f.value_reason) => None,
             Some(f) => Some(Reading::FieldValue(f.value.as_ref(), f.value_reason)),
         },
         OutputRef::Script(i) => match find(&o.scripts, i) {
