@@ -104,8 +104,13 @@ fn decided(d: &Decision) -> Vec<String> {
         }
     }
     for f in &d.ticket_fields {
+        // Whether a field is mandatory and its value are two answers: the value
+        // may still wait on facts while the field is certainly mandatory.
         if f.status == FieldStatus::Required {
-            v.push(format!("field {} {:?}", f.id, f.value));
+            v.push(format!("field {} required", f.id));
+            if f.value_waiting_on.is_empty() {
+                v.push(format!("field {} value {:?}", f.id, f.value));
+            }
         }
     }
     for s in &d.scripts {
