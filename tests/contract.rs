@@ -447,8 +447,8 @@ fn the_diagnostics_schema_rejects_what_pol_never_writes() {
 fn the_schemas_are_draft_2020_12_and_match_the_openapi_components() {
     let components = serde_json::to_value(openapi_components()).unwrap();
     for (schema, id) in [
-        (decision_schema(), "urn:pol:decision:1.0"),
-        (diagnostics_schema(), "urn:pol:diagnostics:1.0"),
+        (decision_schema(), "urn:pol:decision:1.1"),
+        (diagnostics_schema(), "urn:pol:diagnostics:1.1"),
     ] {
         jsonschema::meta::validate(&schema).unwrap();
         assert_eq!(schema["$id"], id);

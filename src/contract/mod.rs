@@ -26,7 +26,7 @@ use utoipa::openapi::RefOr;
 
 /// The version of every JSON object pol writes, `MAJOR.MINOR`. A minor version
 /// only adds; anything else is a new major version (docs/decision.md).
-pub const SCHEMA_VERSION: &str = "1.0";
+pub const SCHEMA_VERSION: &str = "1.1";
 
 /// The `schema_version` field: always [`SCHEMA_VERSION`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
