@@ -239,9 +239,10 @@ fn value_reads(tries: &Tries, r: OutputRef, facts: &[FactId]) -> bool {
         OutputRef::Script(i) => &tries.script_texts[i],
         OutputRef::Deadline(i) => &tries.deadline_dues[i],
         // Whether a field is mandatory is a matter of which rules apply, not a value.
-        OutputRef::Action(_) | OutputRef::Question(_) | OutputRef::Field(_) | OutputRef::Open(_) => {
-            return false
-        }
+        OutputRef::Action(_)
+        | OutputRef::Question(_)
+        | OutputRef::Field(_)
+        | OutputRef::Open(_) => return false,
     };
     facts
         .iter()

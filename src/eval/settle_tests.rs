@@ -39,7 +39,8 @@ fn readings(d: &Decision) -> BTreeMap<String, Option<String>> {
     for f in &d.ticket_fields {
         let r = (!waits(&f.waiting_on)).then(|| format!("{:?}", f.status));
         m.insert(format!("ticket_fields.{}", f.id), r);
-        let v = (!waits(&f.value_waiting_on)).then(|| format!("{:?} {:?}", f.value, f.value_reason));
+        let v =
+            (!waits(&f.value_waiting_on)).then(|| format!("{:?} {:?}", f.value, f.value_reason));
         m.insert(format!("ticket_fields.{}.value", f.id), v);
     }
     for s in &d.scripts {
