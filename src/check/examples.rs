@@ -12,7 +12,11 @@ use crate::value::Value;
 use std::collections::HashMap;
 
 impl Checker<'_> {
-    pub(super) fn examples(&mut self, file: &ast::File, rules: &IdVec<RuleId, RuleDef>) -> Vec<ExampleDef> {
+    pub(super) fn examples(
+        &mut self,
+        file: &ast::File,
+        rules: &IdVec<RuleId, RuleDef>,
+    ) -> Vec<ExampleDef> {
         let mut out = Vec::new();
         for item in &file.items {
             let Item::Example(ex) = item else { continue };
@@ -65,7 +69,10 @@ impl Checker<'_> {
                             match rules.iter_enumerated().find(|(_, r)| r.name == id.name) {
                                 Some((r, _)) => push(ExpectDef::Open(r, *yes)),
                                 None => {
-                                    let suggestion = did_you_mean(&id.name, rules.iter().map(|r| r.name.as_str()));
+                                    let suggestion = did_you_mean(
+                                        &id.name,
+                                        rules.iter().map(|r| r.name.as_str()),
+                                    );
                                     self.err(CheckError::ExampleUnknownRule {
                                         span: id.span,
                                         name: id.name.clone(),
