@@ -254,6 +254,28 @@ fn check_expectation(policy: &Policy, d: &Decision, e: &ExpectDef) -> Option<Str
                 )
             })
         }
+        ExpectDef::Open(r, want) => {
+            let name = &policy.rules[*r].name;
+            let found = d
+                .open
+                .iter()
+                .find(|o| o.because.iter().any(|b| &b.rule == name));
+            match (want, found) {
+                (true, Some(_)) | (false, None) => None,
+                (true, None) => Some(format!(
+                    "expected an open point of rule `{name}`, but the Decision shows none from it{}",
+                    if d.pending.is_empty() {
+                        String::new()
+                    } else {
+                        " (some facts are still pending)".to_string()
+                    }
+                )),
+                (false, Some(o)) => Some(format!(
+                    "expected no open point of rule `{name}`, but the Decision shows: {}",
+                    o.reason
+                )),
+            }
+        }
         ExpectDef::OutcomeUndecided(o) => {
             let id = policy.outcomes[*o].name.clone();
             let found = d.outcome_details.iter().find(|x| x.id == id)?;

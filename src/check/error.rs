@@ -139,6 +139,11 @@ pub enum CheckError {
         length: usize,
         max: u32,
     },
+    OverLimitFits {
+        span: Span,
+        max: u32,
+        worst: usize,
+    },
     UnclosedPlaceholder {
         span: Span,
     },
@@ -197,6 +202,11 @@ pub enum CheckError {
         found: Type,
     },
     ExampleUnknownOutput {
+        span: Span,
+        name: String,
+        suggestion: Option<String>,
+    },
+    ExampleUnknownRule {
         span: Span,
         name: String,
         suggestion: Option<String>,
@@ -398,7 +408,10 @@ impl CheckError {
             ),
             ScriptTooLong { span, length, max } => Diagnostic::error("E0302", format!("this script is {length} characters long, more than its limit of {max}"))
                 .primary(*span, format!("{} characters too many", length - *max as usize))
-                .help("shorten the text, or raise the limit if the channel allows it"),
+                .help("shorten the text, or raise the limit if the channel allows it; if this is the SOP's own text and it must stay as the SOP writes it, keep the limit and say so: `max N characters over limit \"why\"` (every Decision then flags the script)"),
+            OverLimitFits { span, max, worst } => Diagnostic::warning("W0014", "this script is marked `over limit` but fits its limit")
+                .primary(*span, format!("at most {worst} characters, within the limit of {max}"))
+                .help("remove `over limit \"…\"`: the mark tells agents that the SOP's text breaks its own limit, and this one does not"),
             UnclosedPlaceholder { span } => Diagnostic::error("E0303", "a `{` in this script has no closing `}`")
                 .primary(*span, "placeholder not closed")
                 .help("write `{name}` for a placeholder, or `\\{` for a literal brace"),
@@ -439,6 +452,10 @@ impl CheckError {
             ExampleUnknownOutput { span, name, suggestion } => with_help(
                 Diagnostic::error("E0403", format!("the example expects something of `{name}`, which is not declared")).primary(*span, "not declared"),
                 dym(suggestion),
+            ),
+            ExampleUnknownRule { span, name, suggestion } => with_help(
+                Diagnostic::error("E0407", format!("the example expects an open point of `{name}`, which is not a rule")).primary(*span, "not a rule"),
+                dym(suggestion).or_else(|| Some("write `open by RULE` with the name of the rule whose `open` you expect".into())),
             ),
             ExampleWrongKind { span, name, kind, expectation, hint } => Diagnostic::error("E0404", format!("`{name}` is {kind}: it cannot be expected to be {expectation}"))
                 .primary(*span, "wrong kind of expectation")

@@ -1,7 +1,7 @@
 //! `example` blocks: given values typed against the case, expectations resolved.
 
 use super::error::CheckError;
-use super::ids::FactId;
+use super::ids::{FactId, IdVec, RuleId};
 use super::ir::*;
 use super::{Checker, OutputDecl, ValueDecl};
 use crate::diagnostic::did_you_mean;
@@ -12,7 +12,11 @@ use crate::value::Value;
 use std::collections::HashMap;
 
 impl Checker<'_> {
-    pub(super) fn examples(&mut self, file: &ast::File) -> Vec<ExampleDef> {
+    pub(super) fn examples(
+        &mut self,
+        file: &ast::File,
+        rules: &IdVec<RuleId, RuleDef>,
+    ) -> Vec<ExampleDef> {
         let mut out = Vec::new();
         for item in &file.items {
             let Item::Example(ex) = item else { continue };
@@ -60,6 +64,24 @@ impl Checker<'_> {
                 };
                 match &e.kind {
                     ExpectKind::Complete(b) => push(ExpectDef::Complete(*b)),
+                    ExpectKind::Open(ids, yes) => {
+                        for id in ids {
+                            match rules.iter_enumerated().find(|(_, r)| r.name == id.name) {
+                                Some((r, _)) => push(ExpectDef::Open(r, *yes)),
+                                None => {
+                                    let suggestion = did_you_mean(
+                                        &id.name,
+                                        rules.iter().map(|r| r.name.as_str()),
+                                    );
+                                    self.err(CheckError::ExampleUnknownRule {
+                                        span: id.span,
+                                        name: id.name.clone(),
+                                        suggestion,
+                                    });
+                                }
+                            }
+                        }
+                    }
                     ExpectKind::Pending(ids) => {
                         for id in ids {
                             if let Some(f) = self.example_fact(id) {

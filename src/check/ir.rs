@@ -190,6 +190,8 @@ pub struct ScriptDef {
     pub name: String,
     pub parts: Vec<ScriptPart>,
     pub max_chars: Option<u32>,
+    /// Why the SOP's own text is longer than `max_chars` (`over limit "…"`).
+    pub over_limit: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -439,4 +441,6 @@ pub enum ExpectDef {
     FieldValue(FieldId, Option<Value>),
     Verdict(ActionId, Option<Verdict>),
     OutcomeUndecided(OutcomeId),
+    /// An open point of this rule is (`true`) or is not (`false`) in the Decision.
+    Open(RuleId, bool),
 }

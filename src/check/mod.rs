@@ -130,7 +130,7 @@ pub fn check_at(
     c.lets_decl(file);
     c.scripts_body(file);
     let (rules, tables) = c.rules(file);
-    let examples = c.examples(file);
+    let examples = c.examples(file, &rules);
     let had_errors = c.errors.iter().any(|e| e.to_diagnostic().is_error());
     c.lints(file, &meta, &rules, today);
     // After an error, "never used" and "always false" mostly echo it: leave them out.
@@ -560,6 +560,7 @@ impl<'a> Checker<'a> {
                             name: s.name.name.clone(),
                             parts: Vec::new(),
                             max_chars: s.max_chars.map(|m| m.0),
+                            over_limit: s.over_limit.as_ref().map(|t| t.value.clone()),
                         });
                     }
                 }
@@ -740,7 +741,18 @@ impl<'a> Checker<'a> {
                     ScriptPart::Slot(_) => 0,
                 })
                 .sum();
-            if let Some((max, _)) = s.max_chars {
+            if let (Some((max, _)), Some(note)) = (s.max_chars, &s.over_limit) {
+                // The SOP's own text breaks its own limit: kept, flagged in the
+                // Decision; the mark is wrong when no filled-in text can break it.
+                let worst = self.worst_length(&parts);
+                if fixed <= max as usize && worst.is_some_and(|w| w <= max as usize) {
+                    self.err(CheckError::OverLimitFits {
+                        span: note.span,
+                        max,
+                        worst: worst.unwrap_or(fixed),
+                    });
+                }
+            } else if let Some((max, _)) = s.max_chars {
                 let has_slots = parts.iter().any(|p| matches!(p, ScriptPart::Slot(_)));
                 if fixed > max as usize {
                     self.err(CheckError::ScriptTooLong {

@@ -68,6 +68,13 @@ pub fn decision(d: &Decision) -> String {
         let _ = writeln!(s, "\nSay:");
         for sc in &d.scripts {
             let _ = writeln!(s, "  [{}] \"{}\"{}", sc.status, sc.text, why(&sc.because));
+            if let (Some(note), Some(max)) = (&sc.over_limit, sc.max_chars) {
+                let _ = writeln!(
+                    s,
+                    "      ! {} characters, over the limit of {max}: {note}",
+                    sc.length
+                );
+            }
         }
     }
     if !d.outcomes.is_empty() {

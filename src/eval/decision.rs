@@ -146,6 +146,11 @@ pub struct ScriptOut {
     #[schema(nullable = false)]
     pub max_chars: Option<u32>,
     pub length: usize,
+    /// Present when the text is longer than `max_chars` and the policy says why
+    /// (`over limit "…"`: the SOP's own text breaks its own limit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub over_limit: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub missing: Vec<String>,
     pub because: Vec<Because>,

@@ -411,8 +411,16 @@ impl W<'_> {
                 w.raw(",\"max_chars\":");
                 w.number(max);
             }
+            let length = x.text.chars().count();
             w.raw(",\"length\":");
-            w.number(x.text.chars().count());
+            w.number(length);
+            let def = &policy.scripts[x.index];
+            if let (Some(max), Some(note)) = (def.max_chars, &def.over_limit) {
+                if length > max as usize {
+                    w.raw(",\"over_limit\":");
+                    w.text(note);
+                }
+            }
             if !x.missing.is_empty() {
                 w.raw(",\"missing\":");
                 w.list(&x.missing, |w, m| w.text(m));

@@ -459,10 +459,16 @@ pub(crate) fn decide(
             if full && length > max as usize && item.missing.is_empty() {
                 env.warnings.push(Warning {
                     code: "W0101",
-                    message: format!(
-                        "script `{}` is {length} characters long, more than its limit of {max}",
-                        sd.name
-                    ),
+                    message: match &sd.over_limit {
+                        None => format!(
+                            "script `{}` is {length} characters long, more than its limit of {max}",
+                            sd.name
+                        ),
+                        Some(note) => format!(
+                            "script `{}` is {length} characters long, more than its limit of {max}; the policy keeps the SOP's text: {note}",
+                            sd.name
+                        ),
+                    },
                 });
             }
         }

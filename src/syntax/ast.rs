@@ -187,6 +187,8 @@ pub struct ScriptDecl {
     pub name: Ident,
     pub text: Text,
     pub max_chars: Option<(u32, Span)>,
+    /// `over limit "…"`: why the SOP's own text is longer than `max_chars`.
+    pub over_limit: Option<Text>,
     pub span: Span,
 }
 
@@ -366,6 +368,8 @@ pub enum ExpectKind {
     Due(Ident, DateTimeLit, Span),
     Value(Ident, Option<Expr>),
     Verdict(Ident, Option<Verdict>),
+    /// `open by RULE` / `not open by RULE`: an open point of these rules is (not) shown.
+    Open(Vec<Ident>, bool),
 }
 
 /// A date-time literal: seconds since the Unix epoch in local wall-clock

@@ -519,16 +519,27 @@ impl<'s> Lowerer<'s> {
 
     fn script_decl(&mut self, p: P) -> R<ScriptDecl> {
         let sp = span(&p);
-        let (mut name, mut text, mut max) = (None, None, None);
+        let (mut name, mut text, mut max, mut over) = (None, None, None, None);
         for c in p.into_inner() {
             match c.as_rule() {
                 Rule::ident => name = Some(self.ident(c)),
                 Rule::text => text = Some(self.text(c)),
                 Rule::script_limit => {
                     let lsp = span(&c);
-                    if let Some(n) = c.into_inner().find(|x| x.as_rule() == Rule::int_lit) {
-                        let v = self.int(&n);
-                        max = Some((u32::try_from(v).unwrap_or(u32::MAX), lsp));
+                    for x in c.into_inner() {
+                        match x.as_rule() {
+                            Rule::int_lit => {
+                                let v = self.int(&x);
+                                max = Some((u32::try_from(v).unwrap_or(u32::MAX), lsp));
+                            }
+                            Rule::over_limit => {
+                                over = x
+                                    .into_inner()
+                                    .find(|t| t.as_rule() == Rule::text)
+                                    .map(|t| self.text(t));
+                            }
+                            _ => {}
+                        }
                     }
                 }
                 _ => {}
@@ -544,6 +555,7 @@ impl<'s> Lowerer<'s> {
                 what: "the script text",
             })?,
             max_chars: max,
+            over_limit: over,
             span: sp,
         })
     }
@@ -1011,6 +1023,7 @@ impl<'s> Lowerer<'s> {
         };
         let kind = match rule {
             Rule::exp_complete => ExpectKind::Complete(!has(Rule::kw_not)),
+            Rule::exp_open => ExpectKind::Open(names(self), !has(Rule::kw_not)),
             Rule::exp_pending => ExpectKind::Pending(names(self)),
             Rule::exp_not => {
                 let ids = names(self);
