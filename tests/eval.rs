@@ -430,6 +430,85 @@ example "e" { given { answered_at: 2025-05-02T16:00 } expect { due chase 2025-05
     assert!(results[0].passed(), "{:?}", results[0].failures);
 }
 
+/// "selama 2x24 jam kerja tidak ada feedback": two working days after the answer,
+/// compared with the evaluation time, counted as the deadline counts them.
+const CHASE: &str = r#"
+policy chase { title "Chase" }
+calendar {
+  zone "Asia/Jakarta"
+  open monday .. friday 08:00 .. 17:00
+  closed 2025-05-19
+}
+case { answer_sent_at: datetime ask "Kapan jawaban dikirim?" }
+action follow_up "Tanyakan kepuasan"
+deadline follow_up_due "Tanyakan kepuasan"
+let chase_from "Batas 2x24 jam kerja" = answer_sent_at + 2 working days
+rule window quote "2x24 jam kerja" when answer_sent_at is answered
+  then due follow_up_due within 2 working days after answer_sent_at
+rule chase quote "2x24 jam kerja" when now >= chase_from then require follow_up
+"#;
+
+#[test]
+fn working_days_in_a_condition_compare_with_the_evaluation_time() {
+    let p = policy(CHASE);
+    // Friday 16:00; Monday 19 May is closed: due Wednesday 16:00.
+    let case = r#"{"answer_sent_at": "2025-05-16T16:00+07:00"}"#;
+    let before = eval(&p, case, Some("2025-05-21T15:59+07:00"));
+    assert_eq!(verdict(&before, "follow_up"), Verdict::Undecided);
+    assert_eq!(
+        before.deadlines[0].due.as_deref(),
+        Some("2025-05-21T16:00:00+07:00")
+    );
+    let after = eval(&p, case, Some("2025-05-21T16:00+07:00"));
+    assert_eq!(verdict(&after, "follow_up"), Verdict::Required);
+    assert!(after.complete, "{:?}", after.pending);
+    // Over the weekend by the clock it is already three days: still no chase.
+    let weekend = eval(&p, case, Some("2025-05-19T16:00+07:00"));
+    assert_eq!(verdict(&weekend, "follow_up"), Verdict::Undecided);
+}
+
+#[test]
+fn working_days_in_a_condition_wait_on_what_they_read() {
+    let p = policy(CHASE);
+    let case = r#"{"answer_sent_at": "2025-05-16T16:00+07:00"}"#;
+    let no_time = eval(&p, case, None);
+    let chase = no_time
+        .actions
+        .iter()
+        .find(|a| a.id == "follow_up")
+        .unwrap();
+    assert_eq!(chase.verdict, Verdict::Undecided);
+    assert_eq!(chase.waiting_on, vec!["@at".to_string()]);
+    let no_answer = eval(&p, "{}", Some("2025-05-21T16:00+07:00"));
+    let chase = no_answer
+        .actions
+        .iter()
+        .find(|a| a.id == "follow_up")
+        .unwrap();
+    assert_eq!(chase.waiting_on, vec!["answer_sent_at".to_string()]);
+}
+
+#[test]
+fn working_days_in_a_condition_need_opening_hours_and_a_date_and_time() {
+    let no_hours = CHASE.replace("  open monday .. friday 08:00 .. 17:00\n", "");
+    let codes = |src: &str| match compile(src, "test.pol") {
+        Ok(_) => Vec::new(),
+        Err(d) => d
+            .iter()
+            .map(|d| d.code.to_string())
+            .filter(|c| c.starts_with('E'))
+            .collect::<Vec<_>>(),
+    };
+    assert!(codes(&no_hours).contains(&"E0211".to_string()));
+    let subtracted = CHASE.replace(
+        "when now >= chase_from",
+        "when now - 2 working days >= answer_sent_at",
+    );
+    assert_eq!(codes(&subtracted), vec!["E0210".to_string()]);
+    let on_a_date = CHASE.replace("answer_sent_at + 2 working days", "today + 2 working days");
+    assert!(codes(&on_a_date).contains(&"E0210".to_string()));
+}
+
 /// A calendar with no opening hours for ten years: the deadline is undecided and the
 /// Decision says why (W0102), never a guessed time.
 #[test]
@@ -463,6 +542,23 @@ rule r quote "q" when sent_at < 2030-01-01T00:00Z then due reply within 1 workin
             .any(|w| w.code == "W0102" && w.message.contains("reply")),
         "{:?}",
         d.warnings
+    );
+    let in_condition = src.replace(
+        "when sent_at < 2030-01-01T00:00Z",
+        "when now >= sent_at + 1 working days",
+    );
+    let p = policy(&in_condition);
+    let d3 = eval(
+        &p,
+        r#"{"sent_at": "2025-05-02T10:00Z"}"#,
+        Some("2025-06-01T10:00Z"),
+    );
+    assert!(
+        d3.warnings
+            .iter()
+            .any(|w| w.code == "W0102" && w.message.contains("1 working days")),
+        "{:?}",
+        d3.warnings
     );
     let hours = src.replace("1 working days", "2 working hours");
     let p = policy(&hours);

@@ -41,6 +41,8 @@ const MAX_LIN_VARS: usize = 32;
 /// Exactness needs `k` points in every gap (k = group size); past this many the
 /// group gets fewer points and is marked inexact, so no absence is claimed.
 const MAX_GROUP_VALUES: usize = 1_024;
+/// Most candidate starts of one working-time term whose end is computed.
+const MAX_WORKING_STARTS: usize = 16;
 
 /// Candidate values per variable: facts `0..n`, then the evaluation time at `n`.
 #[derive(Debug, Clone)]
@@ -102,6 +104,10 @@ struct Info {
     members: Vec<Value>,
     member_var: bool,
     opaque: bool,
+    /// Counted in working time (`x + 2 working days`): read as the same span of
+    /// clock time, which places candidates near the real threshold but cannot
+    /// prove anything, so the variable is inexact.
+    working: bool,
     null: bool,
 }
 
@@ -116,6 +122,10 @@ struct Collector<'p> {
     let_terms: IdVec<LetId, Option<Term>>,
     /// Variables marked opaque together with the constants of the atom (samples).
     seeds: Vec<Value>,
+    /// `x + c + N working days|hours`: the variable, its clock offset `c` in
+    /// seconds, and the working amount, to place candidates where the calendar
+    /// really puts the moment.
+    working_terms: Vec<(usize, i64, i64, Working)>,
 }
 
 /// The type of a variable (the evaluation time is a datetime).
@@ -142,6 +152,7 @@ pub fn domains(policy: &Policy) -> Domains {
         let_walked: IdVec::from_elem(false, policy.lets.len()),
         let_terms: IdVec::from_elem(None, policy.lets.len()),
         seeds: Vec::new(),
+        working_terms: Vec::new(),
     };
     for i in policy.lets.ids() {
         c.walk_let(i);
@@ -532,6 +543,36 @@ impl Collector<'_> {
                     }
                 }
             }
+            CExpr::AddWorking {
+                at,
+                amount,
+                working,
+                ..
+            } => match self.term(at) {
+                Term::Lin(l) if l.dom == Dom::Secs => {
+                    if let ([(v, View::Direct, 1)], Ok(c)) = (l.vars.as_slice(), i64::try_from(l.k))
+                    {
+                        self.working_terms.push((*v, c, *amount, *working));
+                    }
+                    for (v, _, _) in &l.vars {
+                        if let Some(i) = self.info.get_mut(*v) {
+                            i.working = true;
+                        }
+                    }
+                    let clock = match working {
+                        Working::Days => amount.saturating_mul(DAY),
+                        Working::Hours | Working::No => *amount,
+                    };
+                    Term::Lin(Lin {
+                        k: l.k + Decimal::from(clock),
+                        ..l
+                    })
+                }
+                _ => {
+                    self.mark(e);
+                    Term::Opaque
+                }
+            },
             CExpr::Neg(a) => match self.term(a) {
                 Term::Lin(l) => Term::Lin(Lin {
                     vars: l.vars.into_iter().map(|(v, w, s)| (v, w, -s)).collect(),
@@ -596,6 +637,14 @@ impl Collector<'_> {
                     &mut why,
                     v,
                     "used in a way the analysis cannot split",
+                );
+            }
+            if info.working {
+                set(
+                    &mut exact,
+                    &mut why,
+                    v,
+                    "compared with working time: candidates are placed by clock time, which cannot prove that no case exists",
                 );
             }
         }
@@ -816,6 +865,62 @@ impl Collector<'_> {
                 }
                 dedup(&mut values);
                 if let Some(c) = cands.get_mut(*v) {
+                    *c = values.into_iter().map(FactValue::Known).collect();
+                }
+            }
+        }
+        // Working time: from each start (the candidates, plus starts inside and
+        // at the end of opening hours), the moment the calendar really reaches
+        // and one second before it, for every date and time compared with it.
+        for (v, offset, amount, working) in &self.working_terms {
+            let in_hours = [10 * 3600, DAY + 10 * 3600, 2 * DAY + 16 * 3600];
+            let mut starts: Vec<i64> = in_hours
+                .iter()
+                .map(|s| base_instant.saturating_add(*s))
+                .collect();
+            if let Some(c) = cands.get(*v) {
+                starts.extend(c.iter().take(MAX_WORKING_STARTS).filter_map(|x| match x {
+                    FactValue::Known(Value::DateTime(t)) => Some(*t),
+                    _ => None,
+                }));
+            }
+            let mut reached = Vec::new();
+            for s in &starts {
+                let from = s.saturating_add(*offset);
+                if let Some(w) =
+                    crate::eval::calendar::add(&policy.calendar, from, *amount, *working)
+                {
+                    reached.push(Value::DateTime(w.saturating_sub(1)));
+                    reached.push(Value::DateTime(w));
+                }
+            }
+            let r = find(&mut parent, *v);
+            for u in 0..n {
+                if var_type(policy, u) != Type::DateTime || find(&mut parent, u) != r {
+                    continue;
+                }
+                let mut values: Vec<Value> = cands
+                    .get(u)
+                    .map(|c| {
+                        c.iter()
+                            .filter_map(|x| match x {
+                                FactValue::Known(v) => Some(v.clone()),
+                                _ => None,
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                if u == *v {
+                    values.extend(
+                        in_hours
+                            .iter()
+                            .map(|s| Value::DateTime(base_instant.saturating_add(*s))),
+                    );
+                } else {
+                    values.extend(reached.iter().cloned());
+                }
+                dedup(&mut values);
+                if let Some(c) = cands.get_mut(u) {
                     *c = values.into_iter().map(FactValue::Known).collect();
                 }
             }
@@ -1042,7 +1147,7 @@ fn dedup(v: &mut Vec<Value>) {
 fn consts_of(e: &CExpr, out: &mut Vec<Value>) {
     match e {
         CExpr::Const(v) => out.push(v.clone()),
-        CExpr::Not(a) | CExpr::Neg(a) => consts_of(a, out),
+        CExpr::Not(a) | CExpr::Neg(a) | CExpr::AddWorking { at: a, .. } => consts_of(a, out),
         CExpr::And(a, b) | CExpr::Or(a, b) | CExpr::Cmp(_, a, b) | CExpr::Arith(_, a, b) => {
             consts_of(a, out);
             consts_of(b, out);
@@ -1091,7 +1196,9 @@ fn vars_in(policy: &Policy, e: &CExpr, out: &mut BTreeSet<usize>, seen: &mut IdV
         CExpr::Now | CExpr::Today => {
             out.insert(at);
         }
-        CExpr::Not(a) | CExpr::Neg(a) => vars_in(policy, a, out, seen),
+        CExpr::Not(a) | CExpr::Neg(a) | CExpr::AddWorking { at: a, .. } => {
+            vars_in(policy, a, out, seen)
+        }
         CExpr::And(a, b) | CExpr::Or(a, b) | CExpr::Cmp(_, a, b) | CExpr::Arith(_, a, b) => {
             vars_in(policy, a, out, seen);
             vars_in(policy, b, out, seen);

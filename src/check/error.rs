@@ -390,9 +390,9 @@ impl CheckError {
             IsOnNonFact { span } => Diagnostic::error("E0209", "`is answered` and `is unanswered` apply to facts of the case only")
                 .primary(*span, "not a fact of the case")
                 .help("only a fact can be asked and left unanswered; test the facts the derived fact is made of"),
-            WorkingOutsideDue { span } => Diagnostic::error("E0210", "working time can only be counted in `due … within`")
+            WorkingOutsideDue { span } => Diagnostic::error("E0210", "working time can only be counted forward from a date and time")
                 .primary(*span, "working duration here")
-                .help("write `due reply within 2 working days after received_at`"),
+                .help("add it to a date and time, e.g. `now >= answer_sent_at + 2 working days`, or set a deadline: `due reply within 2 working days after received_at`"),
             WorkingWithoutCalendar { span } => Diagnostic::error("E0211", "working time needs a `calendar` with opening hours")
                 .primary(*span, "counted in working time")
                 .help("declare the working calendar, e.g.\n\n    calendar {\n      zone \"Asia/Jakarta\"\n      open monday .. friday 08:00 .. 17:00\n    }"),

@@ -2,10 +2,10 @@
 
 use super::error::CheckError;
 use super::ids::{EnumId, VariantId};
-use super::ir::{CExpr, RangeKind, Slot};
+use super::ir::{CExpr, RangeKind, Slot, Working};
 use super::{Checker, ValueDecl};
 use crate::diagnostic::did_you_mean;
-use crate::syntax::ast::{ArithOp, CmpOp, Expr, ExprKind, Ident, InTarget};
+use crate::syntax::ast::{ArithOp, CmpOp, DurationUnit, Expr, ExprKind, Ident, InTarget};
 use crate::types::Type;
 use crate::value::Value;
 use std::sync::Arc;
@@ -298,7 +298,57 @@ impl Checker<'_> {
         }
     }
 
+    /// A working duration as the engine counts it: seconds of opening hours for
+    /// `working hours` (minutes, seconds), whole days for `working days`, five
+    /// days a week for `working weeks`. The calendar must have opening hours.
+    pub(super) fn working_amount(
+        &mut self,
+        span: crate::span::Span,
+        amount: i64,
+        unit: DurationUnit,
+    ) -> (i64, Working) {
+        if self.calendar.open.iter().all(Option::is_none) {
+            self.err(CheckError::WorkingWithoutCalendar { span });
+        }
+        match unit {
+            DurationUnit::Day => (amount, Working::Days),
+            DurationUnit::Week => (amount.saturating_mul(5), Working::Days),
+            _ => (amount.saturating_mul(unit.seconds()), Working::Hours),
+        }
+    }
+
+    /// `date-time + N working days` (or hours, either order): a date and time
+    /// counted in the calendar. `None` when neither side is a working duration.
+    fn working_sum(&mut self, op: ArithOp, a: &Expr, b: &Expr) -> Option<(CExpr, Type)> {
+        let working = |x: &Expr| matches!(x.kind, ExprKind::Duration { working: true, .. });
+        let (at, dur) = match op {
+            ArithOp::Add if working(b) && !working(a) => (a, b),
+            ArithOp::Add if working(a) && !working(b) => (b, a),
+            _ => return None,
+        };
+        let ExprKind::Duration { amount, unit, .. } = &dur.kind else {
+            return None;
+        };
+        let (c, t) = self.expr(at, Some(&Type::DateTime));
+        if !(Type::DateTime.accepts(&t) || t.is_error()) {
+            self.err(CheckError::WorkingOutsideDue { span: dur.span });
+            return Some((CExpr::Const(Value::Bool(false)), Type::Error));
+        }
+        let (amount, working) = self.working_amount(dur.span, *amount, *unit);
+        Some((
+            CExpr::AddWorking {
+                at: Box::new(c),
+                amount,
+                working,
+            },
+            Type::DateTime,
+        ))
+    }
+
     fn arith(&mut self, e: &Expr, op: ArithOp, a: &Expr, b: &Expr) -> (CExpr, Type) {
+        if let Some(sum) = self.working_sum(op, a, b) {
+            return sum;
+        }
         let (ca, ta) = self.expr(a, None);
         let (cb, tb) = self.expr(b, None);
         use ArithOp::*;

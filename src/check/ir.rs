@@ -76,7 +76,7 @@ impl CExpr {
             | CExpr::Now
             | CExpr::Today
             | CExpr::IsAnswered(..) => {}
-            CExpr::Not(a) | CExpr::Neg(a) => a.visit(f),
+            CExpr::Not(a) | CExpr::Neg(a) | CExpr::AddWorking { at: a, .. } => a.visit(f),
             CExpr::And(a, b) | CExpr::Or(a, b) | CExpr::Cmp(_, a, b) | CExpr::Arith(_, a, b) => {
                 a.visit(f);
                 b.visit(f);
@@ -280,6 +280,14 @@ pub enum CExpr {
     Cmp(CmpOp, Box<CExpr>, Box<CExpr>),
     Arith(ArithOp, Box<CExpr>, Box<CExpr>),
     Neg(Box<CExpr>),
+    /// A date and time plus working time (`answer_sent_at + 2 working days`),
+    /// counted in the policy's calendar as `due … within` counts it. `amount`
+    /// is seconds for [`Working::Hours`], whole days for [`Working::Days`].
+    AddWorking {
+        at: Box<CExpr>,
+        amount: i64,
+        working: Working,
+    },
     In {
         value: Box<CExpr>,
         items: Vec<CExpr>,

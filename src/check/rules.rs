@@ -332,27 +332,8 @@ impl Checker<'_> {
                             unit,
                             working: true,
                         } => {
-                            if self.calendar.open.iter().all(Option::is_none) {
-                                self.err(CheckError::WorkingWithoutCalendar {
-                                    span: duration.span,
-                                });
-                            }
-                            let days = |n: i64| {
-                                (
-                                    CExpr::Const(crate::value::Value::Duration(n)),
-                                    Working::Days,
-                                )
-                            };
-                            match unit {
-                                ast::DurationUnit::Day => days(*amount),
-                                ast::DurationUnit::Week => days(amount.saturating_mul(5)),
-                                _ => (
-                                    CExpr::Const(crate::value::Value::Duration(
-                                        amount.saturating_mul(unit.seconds()),
-                                    )),
-                                    Working::Hours,
-                                ),
-                            }
+                            let (n, working) = self.working_amount(duration.span, *amount, *unit);
+                            (CExpr::Const(crate::value::Value::Duration(n)), working)
                         }
                         _ => {
                             let (c, t) = self.expr(duration, None);

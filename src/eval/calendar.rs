@@ -1,6 +1,6 @@
 //! Counting time in a working calendar.
 
-use crate::check::ir::Calendar;
+use crate::check::ir::{Calendar, Working};
 use crate::time::SECONDS_PER_DAY;
 
 /// Most days searched for opening hours before giving up (a calendar with no
@@ -32,6 +32,19 @@ pub fn add_working(cal: &Calendar, start: i64, duration: i64) -> Option<i64> {
         local = (day + 1) * SECONDS_PER_DAY;
     }
     None
+}
+
+/// `amount` after `start`, counted the way `working` says: clock seconds,
+/// working seconds ([`add_working`]) or whole working days
+/// ([`add_working_days`]). Deadlines and date-time arithmetic in conditions both
+/// count through here. `None` when the calendar has not enough opening hours
+/// within `MAX_DAYS` days.
+pub fn add(cal: &Calendar, start: i64, amount: i64, working: Working) -> Option<i64> {
+    match working {
+        Working::No => Some(start.saturating_add(amount)),
+        Working::Hours => add_working(cal, start, amount),
+        Working::Days => add_working_days(cal, start, amount),
+    }
 }
 
 fn hours_of(cal: &Calendar, day: i64) -> Option<(i64, i64)> {
@@ -157,6 +170,68 @@ mod tests {
         );
     }
 
+    fn shown(t: Option<i64>) -> String {
+        t.map(|t| crate::time::format_instant(t, 7 * 3600))
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn two_working_days_from_friday_afternoon_is_tuesday_afternoon() {
+        let c = cal();
+        let friday = at("2025-05-16T16:00+07:00");
+        assert_eq!(
+            shown(add(&c, friday, 2, Working::Days)),
+            "2025-05-20T16:00:00+07:00"
+        );
+        // Clock time and working hours count differently from the same start.
+        assert_eq!(
+            shown(add(&c, friday, 2 * 86_400, Working::No)),
+            "2025-05-18T16:00:00+07:00"
+        );
+        assert_eq!(
+            shown(add(&c, friday, 2 * 3600, Working::Hours)),
+            "2025-05-19T09:00:00+07:00"
+        );
+    }
+
+    #[test]
+    fn working_days_skip_weekends_and_closed_days() {
+        let mut c = cal();
+        // Monday 19 May closed: Friday 16:00 + 2 working days = Wednesday 16:00.
+        c.closed = vec![crate::time::parse_date("2025-05-19").unwrap_or(0)];
+        let friday = at("2025-05-16T16:00+07:00");
+        assert_eq!(
+            shown(add(&c, friday, 2, Working::Days)),
+            "2025-05-21T16:00:00+07:00"
+        );
+        // Starting on the closed day itself counts from the next opening.
+        let closed_day = at("2025-05-19T10:00+07:00");
+        assert_eq!(
+            shown(add(&c, closed_day, 2, Working::Days)),
+            "2025-05-22T08:00:00+07:00"
+        );
+    }
+
+    #[test]
+    fn a_start_outside_opening_hours_counts_from_the_next_opening() {
+        let c = cal();
+        // Tuesday 19:30 (after closing): from Wednesday 08:00.
+        assert_eq!(
+            shown(add(&c, at("2025-05-20T19:30+07:00"), 2, Working::Days)),
+            "2025-05-23T08:00:00+07:00"
+        );
+        // Tuesday 06:00 (before opening): from Tuesday 08:00.
+        assert_eq!(
+            shown(add(&c, at("2025-05-20T06:00+07:00"), 2, Working::Days)),
+            "2025-05-22T08:00:00+07:00"
+        );
+        // Sunday: from Monday 08:00.
+        assert_eq!(
+            shown(add(&c, at("2025-05-18T11:00+07:00"), 1, Working::Days)),
+            "2025-05-20T08:00:00+07:00"
+        );
+    }
+
     #[test]
     fn a_calendar_without_opening_hours_gives_no_deadline() {
         let c = Calendar {
@@ -167,5 +242,6 @@ mod tests {
         let start = at("2025-05-02T16:00Z");
         assert_eq!(add_working(&c, start, 3600), None);
         assert_eq!(add_working_days(&c, start, 1), None);
+        assert_eq!(add(&c, start, 1, Working::Days), None);
     }
 }

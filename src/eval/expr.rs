@@ -16,7 +16,7 @@
 use super::value3::{Deps, V};
 use super::{Env, FactValue};
 use crate::builtins::{self, Failure};
-use crate::check::ir::{Builtin, CExpr, RangeKind, Slot};
+use crate::check::ir::{Builtin, CExpr, RangeKind, Slot, Working};
 use crate::syntax::ast::{ArithOp, CmpOp};
 use crate::time::SECONDS_PER_DAY;
 use crate::value::Value;
@@ -473,6 +473,25 @@ impl<'a> Interp<'a, '_> {
                 release(x);
                 out
             }
+            CExpr::AddWorking {
+                at,
+                amount,
+                working,
+            } => {
+                let x = self.operand(at);
+                let out = match x.known() {
+                    Some(Value::DateTime(t)) => {
+                        match super::calendar::add(&env.policy.calendar, *t, *amount, *working) {
+                            Some(due) => R::Own(Value::DateTime(due)),
+                            None => self.beyond_calendar(*t, *amount, *working),
+                        }
+                    }
+                    Some(_) => R::Unknown(Deps::default()),
+                    None => return x,
+                };
+                release(x);
+                out
+            }
             CExpr::List(items) => {
                 let mut vals = Vec::with_capacity(items.len());
                 let mut unknown = None;
@@ -505,6 +524,26 @@ impl<'a> Interp<'a, '_> {
             env.show(q)
         );
         self.errors.push(message);
+        R::Unknown(Deps::default())
+    }
+
+    /// Working time the calendar never reaches (no opening hours within
+    /// [`super::calendar::MAX_DAYS`] days): a runtime warning, and no value.
+    #[cold]
+    #[inline(never)]
+    fn beyond_calendar(&mut self, t: i64, amount: i64, working: Working) -> R<'a> {
+        let env = self.env;
+        let what = match working {
+            Working::Days => format!("{amount} working days"),
+            _ if amount % 3600 == 0 => format!("{} working hours", amount / 3600),
+            _ if amount % 60 == 0 => format!("{} working minutes", amount / 60),
+            _ => format!("{amount} working seconds"),
+        };
+        self.errors.push(format!(
+            "cannot count {what} after {}: the calendar has no opening hours for it within {} days",
+            env.show(&Value::DateTime(t)),
+            super::calendar::MAX_DAYS
+        ));
         R::Unknown(Deps::default())
     }
 

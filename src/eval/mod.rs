@@ -1,6 +1,6 @@
 //! Case → Decision. Facts live in slots; the interpreter never looks a name up.
 
-mod calendar;
+pub(crate) mod calendar;
 mod combine;
 pub mod decision;
 mod decode;

@@ -340,15 +340,7 @@ pub(crate) fn decide(
                     let a = env.eval(after);
                     let v = match (d, a) {
                         (V::Known(Value::Duration(d)), V::Known(Value::DateTime(t))) => {
-                            let due = match working {
-                                Working::No => Some(t.saturating_add(d)),
-                                Working::Hours => {
-                                    super::calendar::add_working(&policy.calendar, t, d)
-                                }
-                                Working::Days => {
-                                    super::calendar::add_working_days(&policy.calendar, t, d)
-                                }
-                            };
+                            let due = super::calendar::add(&policy.calendar, t, d, *working);
                             match due {
                                 Some(due) => V::Known(Value::DateTime(due)),
                                 None => {
