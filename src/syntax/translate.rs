@@ -169,6 +169,7 @@ fn is_keyword(word: &str) -> bool {
             | "after"
             | "by"
             | "sensitive"
+            | "assume"
     )
 }
 
@@ -249,6 +250,7 @@ fn phrase(r: Rule) -> Option<String> {
         Rule::action_default | Rule::outcome_default => "`default`",
         Rule::script_limit => "`max N characters`",
         Rule::quote_clause => "`quote`",
+        Rule::assume_clause | Rule::kw_assume => "`assume \"…\"`",
         Rule::when_clause => "`when`",
         Rule::then_clause => "`then`",
         Rule::overrides => "`overrides`",
