@@ -36,7 +36,11 @@ fn activation_complaint_shows_its_lists_as_assumptions() {
     let digital = rules_of(&d, "SOP tidak merinci channel digital/ecare").unwrap();
     assert_eq!(
         digital,
-        ["todo_proof", "mandatory_digital_proof", "educate_send_proof_rule"]
+        [
+            "todo_proof",
+            "mandatory_digital_proof",
+            "educate_send_proof_rule"
+        ]
     );
     let cards = rules_of(&d, "SOP menyebut empat kartu").unwrap();
     assert!(cards.contains(&"prepaid_call_detail"), "{cards:?}");
@@ -53,7 +57,10 @@ fn an_assumption_is_listed_only_where_its_rules_are() {
     // output, so that assumption is not shown.
     let umb = EWALLET.replace("e_wallet", "umb");
     let d = decide("activation_complaint", &umb, "2025-05-05T10:00:00+07:00");
-    assert_eq!(rules_of(&d, "SOP tidak merinci channel digital/ecare"), None);
+    assert_eq!(
+        rules_of(&d, "SOP tidak merinci channel digital/ecare"),
+        None
+    );
     assert!(rules_of(&d, "SOP menyebut empat kartu").is_some());
 }
 
@@ -80,9 +87,10 @@ fn activation_complaint_gives_the_customer_service_address() {
 
 #[test]
 fn offline_customer_shows_the_office_calendar_it_assumes() {
-    let case =
-        std::fs::read_to_string("policies/cases/offline_customer/tanpa_feedback_2x24_jam_kerja.json")
-            .unwrap();
+    let case = std::fs::read_to_string(
+        "policies/cases/offline_customer/tanpa_feedback_2x24_jam_kerja.json",
+    )
+    .unwrap();
     let d = decide("offline_customer", &case, "2025-05-12T10:00:00+07:00");
     // Wherever working time is counted, the office hours and holidays it is
     // counted in are shown as assumptions.
@@ -108,10 +116,9 @@ fn callback_shows_the_zone_it_reads_the_sops_hours_in() {
 
 #[test]
 fn a_decision_without_assumptions_has_an_empty_list() {
-    let case = std::fs::read_to_string(
-        "policies/cases/dm_verification/penerima_lain_di_cp_verified.json",
-    )
-    .unwrap();
+    let case =
+        std::fs::read_to_string("policies/cases/dm_verification/penerima_lain_di_cp_verified.json")
+            .unwrap();
     let d = decide("dm_verification", &case, "2025-05-02T10:00:00+07:00");
     assert!(d.assumptions.is_empty());
     assert!(d.to_json().contains("\"assumptions\": []"));
