@@ -254,6 +254,9 @@ pub enum CheckError {
         first: Span,
         fact: String,
     },
+    EmptyAssumption {
+        span: Span,
+    },
     // warnings
     Unused {
         span: Span,
@@ -489,6 +492,9 @@ impl CheckError {
                 .primary(*span, "marked again")
                 .secondary(*first, "first marked here")
                 .help("write `sensitive` once"),
+            EmptyAssumption { span } => Diagnostic::error("E0508", "this `assume` says nothing")
+                .primary(*span, "no text")
+                .help("say what you assumed that the SOP does not say, e.g. `assume \"Jam kerja kantor: Senin-Jumat 08.00-17.00 WIB\"`, or remove the line"),
             Unused { span, name, kind } => Diagnostic::warning("W0001", format!("the {kind} `{name}` is never used"))
                 .primary(*span, "declared here")
                 .help("use it in a rule, or remove it"),

@@ -27,6 +27,8 @@ pub struct Policy {
     /// Decision tables as written; their rows are in `rules`.
     pub tables: IdVec<TableId, TableDef>,
     pub examples: Vec<ExampleDef>,
+    /// Every `assume`, in the order written, with the rules it concerns.
+    pub assumptions: Vec<AssumptionDef>,
 }
 
 impl Policy {
@@ -369,6 +371,17 @@ pub struct RuleDef {
     pub effects: Vec<CEffect>,
     pub valid_from: Option<i32>,
     pub valid_until: Option<i32>,
+}
+
+/// `assume "…"`: something the policy writer assumed that the SOP does not say.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AssumptionDef {
+    pub text: String,
+    /// `file:line:col` of the `assume` line.
+    pub location: String,
+    pub span: Span,
+    /// The rules it concerns, in declaration order (see `check/assume.rs`).
+    pub rules: Vec<RuleId>,
 }
 
 /// A decision table as written: the checker expands its rows into rules, and

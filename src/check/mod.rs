@@ -1,6 +1,7 @@
 //! AST → checked [`Policy`]: names resolved to slots, types checked, every
 //! problem reported (not just the first).
 
+mod assume;
 mod error;
 mod examples;
 mod expr;
@@ -130,6 +131,7 @@ pub fn check_at(
     c.lets_decl(file);
     c.scripts_body(file);
     let (rules, tables) = c.rules(file);
+    let assumptions = c.assumptions(file, &rules);
     let examples = c.examples(file, &rules);
     let had_errors = c.errors.iter().any(|e| e.to_diagnostic().is_error());
     c.lints(file, &meta, &rules, today);
@@ -162,6 +164,7 @@ pub fn check_at(
         rules,
         tables,
         examples,
+        assumptions,
     };
     (Some(policy), errors)
 }

@@ -97,6 +97,14 @@ pub fn decision(d: &Decision) -> String {
     for o in &d.open {
         let _ = writeln!(s, "\nOpen point: {}{}", o.reason, why(&o.because));
     }
+    for a in &d.assumptions {
+        let _ = writeln!(
+            s,
+            "\nAssumed (not in the SOP): {}  ← {}",
+            a.text,
+            a.rules.join(", ")
+        );
+    }
     if !d.pending.is_empty() {
         let _ = writeln!(s, "\nStill to ask:");
         for p in &d.pending {

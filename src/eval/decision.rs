@@ -37,6 +37,12 @@ pub struct Decision {
     pub deadlines: Vec<DeadlineOut>,
     /// Points the SOP itself leaves unanswered, for this case.
     pub open: Vec<OpenOut>,
+    /// What the policy writer assumed that the SOP does not say, behind the rules
+    /// of this Decision's `because` lists (in the order written; empty when none).
+    /// Added in 1.1: always written, optional in the schema (a minor version adds
+    /// optional fields only), read as empty when absent.
+    #[serde(default)]
+    pub assumptions: Vec<AssumptionOut>,
     /// Facts still to ask, the one that settles most first.
     pub pending: Vec<PendingOut>,
     pub warnings: Vec<WarningOut>,
@@ -199,6 +205,17 @@ pub struct OpenOut {
     pub target: Option<String>,
     pub reason: String,
     pub because: Vec<Because>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ToSchema)]
+/// Something the policy writer assumed that the SOP does not say (`assume "…"`).
+pub struct AssumptionOut {
+    /// The assumption, in the policy's words.
+    pub text: String,
+    /// Where it is written, `file:line:col`.
+    pub at: String,
+    /// The rules of this Decision it concerns, in declaration order.
+    pub rules: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ToSchema)]

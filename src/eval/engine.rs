@@ -94,6 +94,8 @@ struct Work {
     warnings: Vec<Warning>,
     scratch: Scratch,
     outputs: Outputs,
+    /// Per rule: whether it is behind an output (for the assumptions list).
+    cited: Vec<bool>,
 }
 
 /// Evaluates cases with one [`Engine`], reusing its buffers: after the first few
@@ -200,7 +202,14 @@ impl Evaluator<'_> {
             self.at_json.clear();
             json_out::write_at(policy, at, &mut self.at_json);
         }
-        json_out::write(policy, &engine.fragments, &self.at_json, &w.outputs, out);
+        json_out::write(
+            policy,
+            &engine.fragments,
+            &self.at_json,
+            &w.outputs,
+            &mut w.cited,
+            out,
+        );
     }
 
     /// Evaluates a decoded case: the Decision JSON, read back.
@@ -245,6 +254,7 @@ fn unreadable(policy: &Policy, o: &Outputs, e: &serde_json::Error) -> Decision {
         outcome_details: Vec::new(),
         deadlines: Vec::new(),
         open: Vec::new(),
+        assumptions: Vec::new(),
         pending: Vec::new(),
         warnings: vec![WarningOut {
             code: "W0102".into(),

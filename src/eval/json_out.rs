@@ -56,6 +56,10 @@ pub(crate) struct Fragments {
     open_ref: IdVec<RuleId, String>,
     /// Per enum, per variant: its quoted name, as a value of that enum is written.
     variant: IdVec<EnumId, IdVec<VariantId, String>>,
+    /// Per assumption: `{"text":…,"at":…,"rules":[`.
+    assumption: Vec<String>,
+    /// Per rule: its quoted name, as an assumption lists it.
+    rule_name: IdVec<RuleId, String>,
 }
 
 /// Quoted output names (`"actions.offer"`), as `pending.decides` lists them.
@@ -193,6 +197,18 @@ impl Fragments {
                 .iter()
                 .map(|e| e.variants.iter().map(|v| q(&v.name)).collect())
                 .collect(),
+            assumption: policy
+                .assumptions
+                .iter()
+                .map(|a| {
+                    format!(
+                        "{{\"text\":{},\"at\":{},\"rules\":[",
+                        q(&a.text),
+                        q(&a.location)
+                    )
+                })
+                .collect(),
+            rule_name: policy.rules.iter().map(|r| q(&r.name)).collect(),
         }
     }
 
@@ -241,6 +257,8 @@ struct W<'a> {
     f: &'a Fragments,
     /// The evaluation time, already written ([`write_at`]).
     at: &'a [u8],
+    /// Per rule: whether it is behind an output of this case (working space).
+    cited: &'a mut Vec<bool>,
     out: &'a mut Vec<u8>,
 }
 
@@ -351,6 +369,56 @@ impl W<'_> {
             self.raw(",\"reason\":");
             self.word(r.as_str());
         }
+    }
+
+    /// The assumptions behind the rules of this Decision's `because` lists, in
+    /// the order written, each with those of its rules.
+    fn assumptions(&mut self, o: &Outputs) {
+        let (policy, f) = (self.policy, self.f);
+        self.raw(",\"assumptions\":[");
+        if !policy.assumptions.is_empty() {
+            let cited = &mut *self.cited;
+            cited.clear();
+            cited.resize(policy.rules.len(), false);
+            let mut mark = |rules: &[RuleId]| {
+                for r in rules {
+                    if let Some(c) = cited.get_mut(r.index()) {
+                        *c = true;
+                    }
+                }
+            };
+            o.questions.iter().for_each(|x| mark(&x.rules));
+            o.actions.iter().for_each(|x| mark(&x.rules));
+            o.fields.iter().for_each(|x| mark(&x.rules));
+            o.scripts.iter().for_each(|x| mark(&x.rules));
+            o.outcomes.iter().for_each(|x| mark(&x.rules));
+            o.deadlines.iter().for_each(|x| mark(&x.rules));
+            o.opens.iter().for_each(|x| mark(&[x.rule]));
+            let mut first = true;
+            for (a, head) in policy.assumptions.iter().zip(&f.assumption) {
+                let mut listed = 0;
+                for r in &a.rules {
+                    if !self.cited.get(r.index()).copied().unwrap_or(false) {
+                        continue;
+                    }
+                    if listed == 0 {
+                        if !first {
+                            self.out.push(b',');
+                        }
+                        first = false;
+                        self.raw(head);
+                    } else {
+                        self.out.push(b',');
+                    }
+                    self.raw(&f.rule_name[*r]);
+                    listed += 1;
+                }
+                if listed > 0 {
+                    self.raw("]}");
+                }
+            }
+        }
+        self.out.push(b']');
     }
 
     fn instant(&mut self, t: Option<i64>) {
@@ -480,6 +548,8 @@ impl W<'_> {
             w.out.push(b'}');
         });
 
+        self.assumptions(o);
+
         self.raw(",\"pending\":");
         self.list(&o.pending, |w, p| {
             w.raw(&f.pending[p.fact]);
@@ -505,7 +575,21 @@ impl W<'_> {
 }
 
 /// Appends the compact Decision JSON of `o` to `out`; `at` is `o.at` written
-/// by [`write_at`].
-pub(crate) fn write(policy: &Policy, f: &Fragments, at: &[u8], o: &Outputs, out: &mut Vec<u8>) {
-    W { policy, f, at, out }.decision(o);
+/// by [`write_at`]; `cited` is working space, kept from case to case.
+pub(crate) fn write(
+    policy: &Policy,
+    f: &Fragments,
+    at: &[u8],
+    o: &Outputs,
+    cited: &mut Vec<bool>,
+    out: &mut Vec<u8>,
+) {
+    W {
+        policy,
+        f,
+        at,
+        cited,
+        out,
+    }
+    .decision(o);
 }

@@ -15,6 +15,14 @@ pub struct Text {
     pub span: Span,
 }
 
+/// `assume "…"`: something the policy writer assumed that the SOP does not say.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assume {
+    pub text: Text,
+    /// The whole `assume "…"` line.
+    pub span: Span,
+}
+
 #[derive(Debug, Clone)]
 pub struct File {
     pub header: Header,
@@ -119,6 +127,7 @@ pub struct FactDecl {
     pub ask: Option<Text>,
     /// Where each `sensitive` mark is written (more than one is an error).
     pub sensitive: Vec<Span>,
+    pub assumes: Vec<Assume>,
     pub span: Span,
 }
 
@@ -146,6 +155,7 @@ pub struct LetDecl {
     pub name: Ident,
     pub label: Option<Text>,
     pub value: Expr,
+    pub assumes: Vec<Assume>,
     pub span: Span,
 }
 
@@ -215,6 +225,7 @@ pub struct CalendarDecl {
     pub zone: Option<Text>,
     pub open: Vec<OpeningHours>,
     pub closed: Vec<(i32, Span)>,
+    pub assumes: Vec<Assume>,
     pub span: Span,
 }
 
@@ -232,6 +243,7 @@ pub struct RuleDecl {
     pub name: Ident,
     pub overrides: Vec<Ident>,
     pub quote: Option<Text>,
+    pub assumes: Vec<Assume>,
     pub valid: Option<Validity>,
     pub when: Option<Expr>,
     pub effects: Vec<Effect>,
@@ -272,6 +284,7 @@ pub struct TableDecl {
     pub name: Ident,
     pub overrides: Vec<Ident>,
     pub quote: Option<Text>,
+    pub assumes: Vec<Assume>,
     pub hit: Option<Ident>,
     /// `hit … complete`: a case no row covers is an error, not a warning.
     pub complete: bool,

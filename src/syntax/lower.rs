@@ -340,6 +340,7 @@ impl<'s> Lowerer<'s> {
             let mut label = None;
             let mut ask = None;
             let mut sensitive = Vec::new();
+            let mut assumes = Vec::new();
             for a in c.into_inner() {
                 match a.as_rule() {
                     Rule::ident => name = Some(self.ident(a)),
@@ -352,6 +353,7 @@ impl<'s> Lowerer<'s> {
                         ask = Some(self.text(next(&mut it, asp, "the question")?));
                     }
                     Rule::fact_sensitive => sensitive.push(span(&a)),
+                    Rule::assume_clause => assumes.extend(self.assume(a)),
                     _ => {}
                 }
             }
@@ -369,6 +371,7 @@ impl<'s> Lowerer<'s> {
                 label,
                 ask,
                 sensitive,
+                assumes,
                 span: fsp,
             });
         }
@@ -400,11 +403,13 @@ impl<'s> Lowerer<'s> {
         let mut name = None;
         let mut label = None;
         let mut value = None;
+        let mut assumes = Vec::new();
         for c in p.into_inner() {
             match c.as_rule() {
                 Rule::ident => name = Some(self.ident(c)),
                 Rule::text => label = Some(self.text(c)),
                 Rule::expr => value = Some(self.expr(c)?),
+                Rule::assume_clause => assumes.extend(self.assume(c)),
                 _ => {}
             }
         }
@@ -418,6 +423,7 @@ impl<'s> Lowerer<'s> {
                 span: sp,
                 what: "the value of `let`",
             })?,
+            assumes,
             span: sp,
         })
     }
@@ -626,6 +632,7 @@ impl<'s> Lowerer<'s> {
             zone: None,
             open: Vec::new(),
             closed: Vec::new(),
+            assumes: Vec::new(),
             span: sp,
         };
         for c in p.into_inner() {
@@ -675,6 +682,7 @@ impl<'s> Lowerer<'s> {
                         span: csp,
                     });
                 }
+                Rule::assume_clause => cal.assumes.extend(self.assume(c)),
                 Rule::calendar_closed => {
                     for d in c.into_inner().filter(|x| x.as_rule() == Rule::date_lit) {
                         let dsp = span(&d);
@@ -697,6 +705,7 @@ impl<'s> Lowerer<'s> {
             },
             overrides: Vec::new(),
             quote: None,
+            assumes: Vec::new(),
             valid: None,
             when: None,
             effects: Vec::new(),
@@ -707,6 +716,7 @@ impl<'s> Lowerer<'s> {
                 Rule::ident => rule.name = self.ident(c),
                 Rule::overrides => rule.overrides = self.idents(c),
                 Rule::quote_clause => rule.quote = join_quotes(rule.quote.take(), self.quote(c)),
+                Rule::assume_clause => rule.assumes.extend(self.assume(c)),
                 Rule::valid_field => rule.valid = Some(self.validity(c)?),
                 Rule::when_clause => rule.when = self.when(c)?,
                 Rule::then_clause => {
@@ -720,6 +730,17 @@ impl<'s> Lowerer<'s> {
             }
         }
         Ok(rule)
+    }
+
+    /// `assume "…"`: its text and the span of the whole line.
+    fn assume(&mut self, p: P) -> Option<Assume> {
+        let sp = span(&p);
+        p.into_inner()
+            .find(|x| x.as_rule() == Rule::text)
+            .map(|t| Assume {
+                text: self.text(t),
+                span: sp,
+            })
     }
 
     fn quote(&mut self, p: P) -> Option<Text> {
@@ -808,6 +829,7 @@ impl<'s> Lowerer<'s> {
             },
             overrides: Vec::new(),
             quote: None,
+            assumes: Vec::new(),
             hit: None,
             complete: false,
             when: None,
@@ -823,6 +845,7 @@ impl<'s> Lowerer<'s> {
                 Rule::ident => t.name = self.ident(c),
                 Rule::overrides => t.overrides = self.idents(c),
                 Rule::quote_clause => t.quote = join_quotes(t.quote.take(), self.quote(c)),
+                Rule::assume_clause => t.assumes.extend(self.assume(c)),
                 Rule::hit_clause => {
                     let parts: Vec<P> = c.into_inner().collect();
                     t.complete = parts.iter().any(|x| x.as_rule() == Rule::kw_complete);

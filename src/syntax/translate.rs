@@ -169,6 +169,7 @@ fn is_keyword(word: &str) -> bool {
             | "after"
             | "by"
             | "sensitive"
+            | "assume"
     )
 }
 
@@ -250,6 +251,7 @@ fn phrase(r: Rule) -> Option<String> {
         Rule::script_limit => "`max N characters`",
         Rule::over_limit => "`over limit \"…\"`",
         Rule::quote_clause => "`quote`",
+        Rule::assume_clause | Rule::kw_assume => "`assume \"…\"`",
         Rule::when_clause => "`when`",
         Rule::then_clause => "`then`",
         Rule::overrides => "`overrides`",
