@@ -117,6 +117,8 @@ pub struct FactDecl {
     pub ty: TypeRef,
     pub label: Option<Text>,
     pub ask: Option<Text>,
+    /// `own words` after the `ask` text: the policy writer's wording, not the SOP's.
+    pub ask_own_words: Option<Span>,
     /// Where each `sensitive` mark is written (more than one is an error).
     pub sensitive: Vec<Span>,
     pub span: Span,
@@ -153,6 +155,8 @@ pub struct LetDecl {
 pub struct QuestionDecl {
     pub name: Ident,
     pub text: Text,
+    /// `own words` after the text: the policy writer's wording, not the SOP's.
+    pub own_words: Option<Span>,
     pub must_be_correct: bool,
     pub span: Span,
 }
@@ -186,6 +190,8 @@ pub struct FieldDecl {
 pub struct ScriptDecl {
     pub name: Ident,
     pub text: Text,
+    /// `own words` after the text: the policy writer's wording, not the SOP's.
+    pub own_words: Option<Span>,
     pub max_chars: Option<(u32, Span)>,
     pub span: Span,
 }
