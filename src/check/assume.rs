@@ -8,7 +8,7 @@
 //! - on a derived fact (`let`): every rule that reads it, directly or through
 //!   other derived facts;
 //! - in the `calendar`: every rule that counts working time (`due … within N
-//!   working hours`) or reads the calendar's days and hours: `today`, or
+//!   working hours`, `answer_sent_at + 2 working days`) or reads the calendar's days and hours: `today`, or
 //!   `date_of`, `time_of`, `end_of_day`, `weekday`, `days_between`, directly or
 //!   through derived facts.
 //!
@@ -56,7 +56,7 @@ impl Reads {
                     self.merge(r);
                 }
             }
-            CExpr::Today => self.calendar = true,
+            CExpr::Today | CExpr::AddWorking { .. } => self.calendar = true,
             CExpr::Call(
                 Builtin::DateOf
                 | Builtin::TimeOf

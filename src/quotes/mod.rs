@@ -9,6 +9,7 @@
 //! both `pol eval` and the cache independent of the SOP text.
 
 pub mod matcher;
+mod own_words;
 
 use crate::diagnostic::Diagnostic;
 use crate::span::line_col;
@@ -59,6 +60,7 @@ pub fn check_quotes(file: &ast::File, policy_path: &Path) -> Vec<Diagnostic> {
             }
         }
     }
+    out.extend(own_words::check(file, &sop));
     out
 }
 
@@ -146,6 +148,40 @@ fn not_found(quote: &Text, piece: &str, part: bool, folded: &Folded, sop: &Sop) 
     } else {
         d
     };
+    let near = nearest(piece, folded, sop, "quote");
+    let d = near.notes.into_iter().fold(d, Diagnostic::note);
+    match near.kind {
+        Nearness::Far => d.help(
+            "copy the sentence from the SOP text as it is written; if the quote comes from \
+             another document, this policy's `source file` names the wrong one",
+        ),
+        Nearness::OnlyCapitals => d.help(
+            "only capital letters differ: a quote keeps the SOP's capitals, write them as the SOP does",
+        ),
+        Nearness::Close => d.help(HELP),
+    }
+}
+
+/// How close the nearest passage of the SOP text is to a text not found in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Nearness {
+    /// Most of the text would have to change: the passage is no guide.
+    Far,
+    /// Only capital letters differ.
+    OnlyCapitals,
+    Close,
+}
+
+/// The notes that show the SOP passage nearest to a text not found in it.
+struct Nearest {
+    notes: Vec<String>,
+    kind: Nearness,
+}
+
+/// The closest passage of the SOP text to `piece` (`folded` is it folded), with
+/// its line numbers and the words that differ; `noun` names the text in the notes
+/// ("quote", "text").
+fn nearest(piece: &str, folded: &Folded, sop: &Sop, noun: &str) -> Nearest {
     let closest = matcher::closest(&sop.folded.syms, &folded.syms);
     let bytes = original(sop.folded, &closest.passage);
     let (first, last) = (
@@ -162,25 +198,26 @@ fn not_found(quote: &Text, piece: &str, part: bool, folded: &Folded, sop: &Sop) 
         format!("lines {first}–{last}")
     };
     let passage = shown(&sop.text.get(bytes.clone()).unwrap_or("").replace("**", ""));
-    // Most of the quote would have to change: the nearest passage is no guide.
+    // Most of the text would have to change: the nearest passage is no guide.
     if closest.distance * 2 > folded.syms.len() {
-        return d
-            .note(format!(
-                "nothing in {} is close to this quote; the nearest passage, {lines}: \"{passage}\"",
+        return Nearest {
+            notes: vec![format!(
+                "nothing in {} is close to this {noun}; the nearest passage, {lines}: \"{passage}\"",
                 sop.shown
-            ))
-            .help(
-                "copy the sentence from the SOP text as it is written; if the quote comes from \
-                 another document, this policy's `source file` names the wrong one",
-            );
+            )],
+            kind: Nearness::Far,
+        };
     }
-    let d = d.note(format!(
+    let mut notes = vec![format!(
         "the closest passage, {} {lines}: \"{passage}\"",
         sop.shown
-    ));
+    )];
     let passage_syms = &sop.folded.syms[closest.passage.clone()];
     let Some(diffs) = matcher::differences(&folded.syms, passage_syms) else {
-        return d.help(HELP);
+        return Nearest {
+            notes,
+            kind: Nearness::Close,
+        };
     };
     let only_capitals = diffs.iter().all(|x| {
         x.quote.len() == x.passage.len()
@@ -193,16 +230,19 @@ fn not_found(quote: &Text, piece: &str, part: bool, folded: &Folded, sop: &Sop) 
     let mut listed: Vec<String> = words
         .iter()
         .take(MAX_LISTED)
-        .map(|(q, s)| describe(q, s))
+        .map(|(q, s)| describe(noun, q, s))
         .collect();
     if words.len() > MAX_LISTED {
         listed.push(format!("{} more", words.len() - MAX_LISTED));
     }
-    let d = d.note(format!("what differs: {}", listed.join("; ")));
-    if only_capitals {
-        d.help("only capital letters differ: a quote keeps the SOP's capitals, write them as the SOP does")
-    } else {
-        d.help(HELP)
+    notes.push(format!("what differs: {}", listed.join("; ")));
+    Nearest {
+        notes,
+        kind: if only_capitals {
+            Nearness::OnlyCapitals
+        } else {
+            Nearness::Close
+        },
     }
 }
 
@@ -210,11 +250,11 @@ const HELP: &str = "copy the SOP's words into the quote as they are written, typ
                     punctuation included; spaces, line breaks and `**` bold marks do not matter, \
                     and `[…]` stands for a part of the SOP text hidden in brackets";
 
-fn describe(quote: &str, sop: &str) -> String {
+fn describe(noun: &str, quote: &str, sop: &str) -> String {
     match (quote.is_empty(), sop.is_empty()) {
-        (false, false) => format!("the quote has `{quote}` where the SOP has `{sop}`"),
-        (false, true) => format!("the quote has `{quote}`, which the SOP does not"),
-        (true, false) => format!("the SOP has `{sop}`, which the quote leaves out"),
+        (false, false) => format!("the {noun} has `{quote}` where the SOP has `{sop}`"),
+        (false, true) => format!("the {noun} has `{quote}`, which the SOP does not"),
+        (true, false) => format!("the SOP has `{sop}`, which the {noun} leaves out"),
         (true, true) => "spacing only".to_string(),
     }
 }

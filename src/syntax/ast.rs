@@ -125,6 +125,8 @@ pub struct FactDecl {
     pub ty: TypeRef,
     pub label: Option<Text>,
     pub ask: Option<Text>,
+    /// `own words` after the `ask` text: the policy writer's wording, not the SOP's.
+    pub ask_own_words: Option<Span>,
     /// Where each `sensitive` mark is written (more than one is an error).
     pub sensitive: Vec<Span>,
     pub assumes: Vec<Assume>,
@@ -163,6 +165,8 @@ pub struct LetDecl {
 pub struct QuestionDecl {
     pub name: Ident,
     pub text: Text,
+    /// `own words` after the text: the policy writer's wording, not the SOP's.
+    pub own_words: Option<Span>,
     pub must_be_correct: bool,
     pub span: Span,
 }
@@ -196,6 +200,8 @@ pub struct FieldDecl {
 pub struct ScriptDecl {
     pub name: Ident,
     pub text: Text,
+    /// `own words` after the text: the policy writer's wording, not the SOP's.
+    pub own_words: Option<Span>,
     pub max_chars: Option<(u32, Span)>,
     /// `over limit "…"`: why the SOP's own text is longer than `max_chars`.
     pub over_limit: Option<Text>,

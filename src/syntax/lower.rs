@@ -339,6 +339,7 @@ impl<'s> Lowerer<'s> {
             let mut ty = None;
             let mut label = None;
             let mut ask = None;
+            let mut ask_own_words = None;
             let mut sensitive = Vec::new();
             let mut assumes = Vec::new();
             for a in c.into_inner() {
@@ -351,6 +352,7 @@ impl<'s> Lowerer<'s> {
                         let mut it = a.into_inner();
                         next(&mut it, asp, "`ask`")?;
                         ask = Some(self.text(next(&mut it, asp, "the question")?));
+                        ask_own_words = it.next().map(|o| span(&o));
                     }
                     Rule::fact_sensitive => sensitive.push(span(&a)),
                     Rule::assume_clause => assumes.extend(self.assume(a)),
@@ -370,6 +372,7 @@ impl<'s> Lowerer<'s> {
                 ty,
                 label,
                 ask,
+                ask_own_words,
                 sensitive,
                 assumes,
                 span: fsp,
@@ -431,8 +434,10 @@ impl<'s> Lowerer<'s> {
     fn question_decl(&mut self, p: P) -> R<QuestionDecl> {
         let sp = span(&p);
         let (mut name, mut text, mut must) = (None, None, false);
+        let mut own_words = None;
         for c in p.into_inner() {
             match c.as_rule() {
+                Rule::own_words => own_words = Some(span(&c)),
                 Rule::ident => name = Some(self.ident(c)),
                 Rule::text => text = Some(self.text(c)),
                 Rule::must_be_correct => must = true,
@@ -449,6 +454,7 @@ impl<'s> Lowerer<'s> {
                 what: "the question text",
             })?,
             must_be_correct: must,
+            own_words,
             span: sp,
         })
     }
@@ -526,8 +532,10 @@ impl<'s> Lowerer<'s> {
     fn script_decl(&mut self, p: P) -> R<ScriptDecl> {
         let sp = span(&p);
         let (mut name, mut text, mut max, mut over) = (None, None, None, None);
+        let mut own_words = None;
         for c in p.into_inner() {
             match c.as_rule() {
+                Rule::own_words => own_words = Some(span(&c)),
                 Rule::ident => name = Some(self.ident(c)),
                 Rule::text => text = Some(self.text(c)),
                 Rule::script_limit => {
@@ -562,6 +570,7 @@ impl<'s> Lowerer<'s> {
             })?,
             max_chars: max,
             over_limit: over,
+            own_words,
             span: sp,
         })
     }

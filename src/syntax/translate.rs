@@ -246,6 +246,7 @@ fn phrase(r: Rule) -> Option<String> {
         Rule::fact_ask => "`ask`",
         Rule::fact_sensitive => "`sensitive`",
         Rule::must_be_correct => "`must be correct`",
+        Rule::own_words | Rule::kw_own | Rule::kw_words => "`own words`",
         Rule::must_decide => "`must decide`",
         Rule::action_default | Rule::outcome_default => "`default`",
         Rule::script_limit => "`max N characters`",
