@@ -146,7 +146,7 @@ fn in_sop_after_all(t: &Shown, mark: Span, sop: &Sop) -> Diagnostic {
         "W0013",
         format!(
             "{} is marked `own words`, but the SOP text `{}` has it word for word",
-            capitalised(&t.what),
+            t.what,
             sop.shown
         ),
     )
@@ -156,13 +156,6 @@ fn in_sop_after_all(t: &Shown, mark: Span, sop: &Sop) -> Diagnostic {
         "the text is the SOP's wording: remove `own words`, so that agents see it as the \
          SOP's text",
     )
-}
-
-fn capitalised(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
 }
 
 #[cfg(test)]
