@@ -146,8 +146,7 @@ fn in_sop_after_all(t: &Shown, mark: Span, sop: &Sop) -> Diagnostic {
         "W0013",
         format!(
             "{} is marked `own words`, but the SOP text `{}` has it word for word",
-            t.what,
-            sop.shown
+            t.what, sop.shown
         ),
     )
     .primary(mark, "this mark says the SOP does not have the text")
