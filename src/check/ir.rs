@@ -145,6 +145,9 @@ pub struct FactDef {
     pub is_set: bool,
     pub label: Option<String>,
     pub ask: Option<String>,
+    /// The `ask` text is the policy writer's wording (`own words`), not the SOP's.
+    #[serde(default)]
+    pub ask_own_words: bool,
     /// Marked `sensitive`: its value is masked where cases are logged.
     pub sensitive: bool,
     pub span: Span,
@@ -162,6 +165,9 @@ pub struct LetDef {
 pub struct QuestionDef {
     pub name: String,
     pub text: String,
+    /// The text is the policy writer's wording (`own words`), not the SOP's.
+    #[serde(default)]
+    pub own_words: bool,
     pub must_be_correct: bool,
 }
 
@@ -194,6 +200,9 @@ pub struct ScriptDef {
     pub max_chars: Option<u32>,
     /// Why the SOP's own text is longer than `max_chars` (`over limit "…"`).
     pub over_limit: Option<String>,
+    /// The text is the policy writer's wording (`own words`), not the SOP's.
+    #[serde(default)]
+    pub own_words: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

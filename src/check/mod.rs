@@ -495,6 +495,7 @@ impl<'a> Checker<'a> {
                     is_set,
                     label: f.label.as_ref().map(|t| t.value.clone()),
                     ask: f.ask.as_ref().map(|t| t.value.clone()),
+                    ask_own_words: f.ask_own_words.is_some(),
                     sensitive: !f.sensitive.is_empty(),
                     span: f.name.span,
                 });
@@ -533,6 +534,7 @@ impl<'a> Checker<'a> {
                         self.questions.push(QuestionDef {
                             name: q.name.name.clone(),
                             text: q.text.value.clone(),
+                            own_words: q.own_words.is_some(),
                             must_be_correct: q.must_be_correct,
                         });
                     }
@@ -564,6 +566,7 @@ impl<'a> Checker<'a> {
                             parts: Vec::new(),
                             max_chars: s.max_chars.map(|m| m.0),
                             over_limit: s.over_limit.as_ref().map(|t| t.value.clone()),
+                            own_words: s.own_words.is_some(),
                         });
                     }
                 }

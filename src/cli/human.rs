@@ -11,6 +11,9 @@ fn why(b: &[Because]) -> String {
     format!("  ← {}", names.join(", "))
 }
 
+/// After a text that is the policy writer's wording, not the SOP's.
+const OWN_WORDS: &str = " (own words, not the SOP's)";
+
 pub fn decision(d: &Decision) -> String {
     let mut s = String::new();
     let _ = writeln!(
@@ -38,7 +41,14 @@ pub fn decision(d: &Decision) -> String {
             } else {
                 ""
             };
-            let _ = writeln!(s, "  [{}] {}{mark}{}", q.status, q.text, why(&q.because));
+            let own = if q.own_words { OWN_WORDS } else { "" };
+            let _ = writeln!(
+                s,
+                "  [{}] {}{own}{mark}{}",
+                q.status,
+                q.text,
+                why(&q.because)
+            );
         }
     }
     let _ = writeln!(s, "\nActions:");
@@ -67,7 +77,14 @@ pub fn decision(d: &Decision) -> String {
     if !d.scripts.is_empty() {
         let _ = writeln!(s, "\nSay:");
         for sc in &d.scripts {
-            let _ = writeln!(s, "  [{}] \"{}\"{}", sc.status, sc.text, why(&sc.because));
+            let own = if sc.own_words { OWN_WORDS } else { "" };
+            let _ = writeln!(
+                s,
+                "  [{}] \"{}\"{own}{}",
+                sc.status,
+                sc.text,
+                why(&sc.because)
+            );
             if let (Some(note), Some(max)) = (&sc.over_limit, sc.max_chars) {
                 let _ = writeln!(
                     s,
@@ -108,9 +125,14 @@ pub fn decision(d: &Decision) -> String {
     if !d.pending.is_empty() {
         let _ = writeln!(s, "\nStill to ask:");
         for p in &d.pending {
+            let own = if p.question.is_some() && p.own_words {
+                OWN_WORDS
+            } else {
+                ""
+            };
             let _ = writeln!(
                 s,
-                "  {} — {}",
+                "  {} — {}{own}",
                 p.fact,
                 p.question.as_deref().or(p.label.as_deref()).unwrap_or("")
             );

@@ -89,6 +89,9 @@ pub struct Because {
 pub struct QuestionOut {
     pub id: String,
     pub text: String,
+    /// Present (`true`) when the text is the policy writer's wording, not the SOP's.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub own_words: bool,
     pub must_be_correct: bool,
     /// `ask`, or `undecided` while it depends on pending facts.
     pub status: QuestionStatus,
@@ -146,6 +149,9 @@ pub struct ScriptOut {
     pub id: String,
     /// The text with every known placeholder filled in.
     pub text: String,
+    /// Present (`true`) when the text is the policy writer's wording, not the SOP's.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub own_words: bool,
     /// `say`, or `undecided` while it depends on pending facts.
     pub status: ScriptStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -226,6 +232,9 @@ pub struct PendingOut {
     /// How to ask for it, when the policy says.
     #[schema(required = true)]
     pub question: Option<String>,
+    /// Present (`true`) when `question` is the policy writer's wording, not the SOP's.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub own_words: bool,
     #[serde(rename = "type")]
     pub ty: String,
     /// The outputs its answer would help decide, e.g. `actions.offer`.

@@ -120,9 +120,10 @@ impl Fragments {
                 .iter()
                 .map(|x| {
                     format!(
-                        "{{\"id\":{},\"text\":{},\"must_be_correct\":{},\"status\":",
+                        "{{\"id\":{},\"text\":{}{},\"must_be_correct\":{},\"status\":",
                         q(&x.name),
                         q(&x.text),
+                        own_words(x.own_words),
                         x.must_be_correct
                     )
                 })
@@ -176,10 +177,11 @@ impl Fragments {
                 .iter()
                 .map(|f| {
                     format!(
-                        "{{\"fact\":{},\"label\":{},\"question\":{},\"type\":{},\"decides\":[",
+                        "{{\"fact\":{},\"label\":{},\"question\":{}{},\"type\":{},\"decides\":[",
                         q(&f.name),
                         q_opt(f.label.as_deref()),
                         q_opt(f.ask.as_deref()),
+                        own_words(f.ask.is_some() && f.ask_own_words),
                         q(&f.ty.to_string())
                     )
                 })
@@ -473,6 +475,9 @@ impl W<'_> {
         self.list(&o.scripts, |w, x: &ItemV<ScriptId>| {
             w.raw(&f.script[x.index]);
             w.text(&x.text);
+            if policy.scripts[x.index].own_words {
+                w.raw(",\"own_words\":true");
+            }
             w.raw(",\"status\":");
             w.word(ScriptStatus::from(x.status).as_str());
             if let Some(max) = policy.scripts[x.index].max_chars {
@@ -592,4 +597,14 @@ pub(crate) fn write(
         out,
     }
     .decision(o);
+}
+
+/// `,"own_words":true` after a text that is the policy writer's wording; nothing
+/// for the SOP's own words.
+fn own_words(marked: bool) -> &'static str {
+    if marked {
+        ",\"own_words\":true"
+    } else {
+        ""
+    }
 }
