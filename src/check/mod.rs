@@ -750,12 +750,12 @@ impl<'a> Checker<'a> {
             if let (Some((max, _)), Some(note)) = (s.max_chars, &s.over_limit) {
                 // The SOP's own text breaks its own limit: kept, flagged in the
                 // Decision; the mark is wrong when no filled-in text can break it.
-                let worst = self.worst_length(&parts);
-                if fixed <= max as usize && worst.is_some_and(|w| w <= max as usize) {
+                // `worst_length` is never below the fixed length.
+                if let Some(worst) = self.worst_length(&parts).filter(|w| *w <= max as usize) {
                     self.err(CheckError::OverLimitFits {
                         span: note.span,
                         max,
-                        worst: worst.unwrap_or(fixed),
+                        worst,
                     });
                 }
             } else if let Some((max, _)) = s.max_chars {

@@ -473,21 +473,21 @@ impl W<'_> {
 
         self.raw(",\"scripts\":");
         self.list(&o.scripts, |w, x: &ItemV<ScriptId>| {
+            let def = &policy.scripts[x.index];
             w.raw(&f.script[x.index]);
             w.text(&x.text);
-            if policy.scripts[x.index].own_words {
+            if def.own_words {
                 w.raw(",\"own_words\":true");
             }
             w.raw(",\"status\":");
             w.word(ScriptStatus::from(x.status).as_str());
-            if let Some(max) = policy.scripts[x.index].max_chars {
+            if let Some(max) = def.max_chars {
                 w.raw(",\"max_chars\":");
                 w.number(max);
             }
             let length = x.text.chars().count();
             w.raw(",\"length\":");
             w.number(length);
-            let def = &policy.scripts[x.index];
             if let (Some(max), Some(note)) = (def.max_chars, &def.over_limit) {
                 if length > max as usize {
                     w.raw(",\"over_limit\":");
