@@ -41,6 +41,15 @@ const MAX_LIN_VARS: usize = 32;
 /// Exactness needs `k` points in every gap (k = group size); past this many the
 /// group gets fewer points and is marked inexact, so no absence is claimed.
 const MAX_GROUP_VALUES: usize = 1_024;
+/// A made-up number and its one-character variants, the candidates of texts read
+/// through functions.
+const TEXT_VARIANTS: [&str; 5] = [
+    "081234567890",
+    "08123456789",
+    "0812345678901",
+    "08123467890",
+    "081234567891",
+];
 /// Most candidate starts of one working-time term whose end is computed.
 const MAX_WORKING_STARTS: usize = 16;
 
@@ -56,6 +65,9 @@ pub struct Domains {
     /// regions only together with that variable's candidates, so they are exact
     /// for one fact alone only when it is compared with constants alone.
     pub linked: Vec<bool>,
+    /// The policy read through atoms, when some ordered facts are compared
+    /// in ways candidate values cannot split exactly (see [`super::atoms`]).
+    pub abs: Option<std::sync::Arc<super::atoms::Abstraction>>,
 }
 
 /// How a variable appears in a linear term.
@@ -197,7 +209,19 @@ pub fn domains(policy: &Policy) -> Domains {
             }
         }
     }
-    c.finish()
+    let mut d = c.finish();
+    d.abs = super::atoms::build(policy, &d).map(std::sync::Arc::new);
+    if let Some(abs) = &d.abs {
+        for (v, a) in abs.abstracted.iter().enumerate() {
+            if *a {
+                if let (Some(e), Some(w)) = (d.exact.get_mut(v), d.why.get_mut(v)) {
+                    *e = true;
+                    *w = None;
+                }
+            }
+        }
+    }
+    d
 }
 
 fn coord(v: &Value) -> Option<(Dom, Decimal)> {
@@ -963,6 +987,13 @@ impl Collector<'_> {
                             }
                         }
                         consts.push(Arc::from(""));
+                        // Texts read through functions (digits, length, edit
+                        // distance, prefixes) are often numbers compared with
+                        // each other: a sample and its one-character variants
+                        // (shorter, longer, a character dropped or changed).
+                        for sample in TEXT_VARIANTS {
+                            consts.push(Arc::from(sample));
+                        }
                     }
                     let mut vals: Vec<Value> = consts.into_iter().map(Value::Text).collect();
                     for j in 0..size.max(1) {
@@ -1050,6 +1081,7 @@ impl Collector<'_> {
             exact,
             why,
             linked,
+            abs: None,
         }
     }
 }

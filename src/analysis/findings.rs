@@ -40,6 +40,11 @@ pub(super) struct Analyser<'a> {
     about: (Span, String),
     /// Checks the work limit stopped, in order, each once.
     pub not_checked: Vec<(Span, String)>,
+    /// Checks that found no case but cannot prove that none exists, each
+    /// once, with the facts (analysis indices) whose values were approximated.
+    pub not_exact: Vec<(Span, String, BTreeSet<usize>)>,
+    /// Cases found that the evaluator did not confirm.
+    pub unconfirmed_checks: Vec<(Span, String)>,
 }
 
 impl<'a> Analyser<'a> {
@@ -71,7 +76,11 @@ impl<'a> Analyser<'a> {
             engine: None,
             opts,
             table_of,
-            search: Search::new(policy, dom, opts.max_nodes),
+            search: {
+                let mut s = Search::new(policy, dom, opts.max_nodes);
+                s.deadline = opts.max_time.map(|t| std::time::Instant::now() + t);
+                s
+            },
             stats: Stats::default(),
             rule_vars,
             fires_at_all: IdVec::from_elem(None, policy.rules.len()),
@@ -79,6 +88,8 @@ impl<'a> Analyser<'a> {
             findings: Vec::new(),
             about: (Span::default(), String::new()),
             not_checked: Vec::new(),
+            not_exact: Vec::new(),
+            unconfirmed_checks: Vec::new(),
         }
     }
 
@@ -138,7 +149,12 @@ impl<'a> Analyser<'a> {
     }
 
     fn budget_left(&self) -> bool {
-        self.search.total_nodes < self.opts.max_total
+        self.search.total_nodes < self.opts.max_total && !self.search.timed_out
+    }
+
+    /// Whether the analysis stopped at its wall-clock limit.
+    pub fn timed_out(&self) -> bool {
+        self.search.timed_out
     }
 
     /// Runs one question, counting it.
@@ -155,7 +171,20 @@ impl<'a> Analyser<'a> {
                 self.stats.skipped += 1;
                 self.not_done();
             }
-            Found::Nothing { exact: false } => self.stats.inexact += 1,
+            Found::Nothing { exact: false } => {
+                self.stats.inexact += 1;
+                let vars: BTreeSet<usize> = self.search.inexact_branched().into_iter().collect();
+                match self
+                    .not_exact
+                    .iter_mut()
+                    .find(|(_, w, _)| *w == self.about.1)
+                {
+                    Some((_, _, v)) => v.extend(vars),
+                    None => self
+                        .not_exact
+                        .push((self.about.0, self.about.1.clone(), vars)),
+                }
+            }
             _ => {}
         }
         self.stats.nodes = self.search.total_nodes;
@@ -194,6 +223,13 @@ impl<'a> Analyser<'a> {
             Some(d) if check(&d) => Some(w),
             _ => {
                 self.stats.unconfirmed += 1;
+                if !self
+                    .unconfirmed_checks
+                    .iter()
+                    .any(|(_, w)| *w == self.about.1)
+                {
+                    self.unconfirmed_checks.push(self.about.clone());
+                }
                 None
             }
         }

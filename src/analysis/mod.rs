@@ -15,6 +15,7 @@
 //! only reported when the candidate values are exact for every fact the
 //! search had to look at, and the search finished within its work limit.
 
+mod atoms;
 pub mod coverage;
 pub(crate) mod domain;
 mod findings;
@@ -55,9 +56,11 @@ pub mod codes {
     pub const TABLE_GAP: &str = "A0010";
     /// Checks the work limit stopped: no finding either way for them.
     pub const NOT_CHECKED: &str = "W0011";
+    /// Checks that found no problem without proving that there is none.
+    pub const NOT_PROVED: &str = "A0011";
 
     /// Every code with its title.
-    pub const ALL: [(&str, &str); 10] = [
+    pub const ALL: [(&str, &str); 12] = [
         (CONFLICT, "an action can be required and forbidden at once"),
         (
             VALUE_CONFLICT,
@@ -74,6 +77,14 @@ pub mod codes {
             "a table declared `complete` has no row for some cases",
         ),
         (TABLE_GAP, "no row of a table applies to some cases"),
+        (
+            NOT_CHECKED,
+            "the analysis stopped at its work or time limit",
+        ),
+        (
+            NOT_PROVED,
+            "a check found no problem but could not prove it",
+        ),
     ];
 }
 
@@ -84,6 +95,8 @@ pub struct Options {
     pub max_nodes: usize,
     /// Most search steps for one policy; past it the remaining questions are skipped.
     pub max_total: usize,
+    /// Most wall-clock time for one policy; past it the remaining questions are skipped.
+    pub max_time: Option<std::time::Duration>,
     /// Report rules no example exercises, as errors (A0008).
     pub require_coverage: bool,
     /// Actions and outcomes (by name) that must always be decided, besides
@@ -100,6 +113,7 @@ impl Default for Options {
         Options {
             max_nodes: 200_000,
             max_total: 1_000_000,
+            max_time: Some(std::time::Duration::from_secs(60)),
             require_coverage: false,
             must_decide: Vec::new(),
             conflicts: true,
@@ -166,7 +180,16 @@ pub fn analyse_with_stats(policy: &Policy, opts: &Options) -> (Vec<Finding>, Sta
     }
     let mut stats = a.stats.clone();
     let mut findings = std::mem::take(&mut a.findings);
-    if let Some(d) = not_checked(&a.not_checked) {
+    if let Some(d) = not_checked(
+        &a.not_checked,
+        a.timed_out().then_some(opts.max_time).flatten(),
+    ) {
+        findings.push(Finding {
+            diagnostic: d,
+            witness: None,
+        });
+    }
+    if let Some(d) = not_proved(policy, &dom, &a.not_exact, &a.unconfirmed_checks) {
         findings.push(Finding {
             diagnostic: d,
             witness: None,
@@ -203,12 +226,16 @@ pub fn analyse_with_stats(policy: &Policy, opts: &Options) -> (Vec<Finding>, Sta
 const NAMED_NOT_CHECKED: usize = 5;
 
 /// The warning that the work limit stopped some checks, naming them.
-fn not_checked(left: &[(Span, String)]) -> Option<Diagnostic> {
+fn not_checked(left: &[(Span, String)], time: Option<std::time::Duration>) -> Option<Diagnostic> {
     let ((span, first), rest) = left.split_first()?;
+    let limit = match time {
+        Some(t) => format!("time limit ({} s)", t.as_secs()),
+        None => "work limit".to_string(),
+    };
     let mut d = Diagnostic::warning(
         codes::NOT_CHECKED,
         format!(
-            "the analysis reached its work limit: {} check{} {} not done",
+            "the analysis reached its {limit}: {} check{} {} not done",
             left.len(),
             if left.len() == 1 { "" } else { "s" },
             if left.len() == 1 { "was" } else { "were" },
@@ -227,6 +254,64 @@ fn not_checked(left: &[(Span, String)]) -> Option<Diagnostic> {
     Some(d.note("the problems reported are real, but for these checks no report does not mean no problem").help(
         "split the policy, or its largest tables and longest lists of rules, into smaller ones, and check each",
     ))
+}
+
+/// The warning that some checks found no problem without proving that there
+/// is none: which checks, and which facts were approximated and why.
+fn not_proved(
+    policy: &Policy,
+    dom: &domain::Domains,
+    inexact: &[(Span, String, std::collections::BTreeSet<usize>)],
+    unconfirmed: &[(Span, String)],
+) -> Option<Diagnostic> {
+    let mut checks: Vec<(Span, &str)> = inexact.iter().map(|(s, w, _)| (*s, w.as_str())).collect();
+    for (s, w) in unconfirmed {
+        if !checks.iter().any(|(_, x)| *x == w.as_str()) {
+            checks.push((*s, w.as_str()));
+        }
+    }
+    let ((span, first), rest) = checks.split_first()?;
+    let count = checks.len();
+    let mut d = Diagnostic::warning(
+        codes::NOT_PROVED,
+        format!(
+            "the analysis could not decide {count} check{} exactly: it found no problem there, but that is not a proof",
+            if count == 1 { "" } else { "s" }
+        ),
+    )
+    .primary(*span, format!("not proved: {first}"));
+    for (span, what) in rest.iter().take(NAMED_NOT_CHECKED - 1) {
+        d = d.secondary(*span, format!("not proved: {what}"));
+    }
+    if count > NAMED_NOT_CHECKED {
+        d = d.note(format!(
+            "and {} more checks were not proved",
+            count - NAMED_NOT_CHECKED
+        ));
+    }
+    let mut vars = std::collections::BTreeSet::new();
+    for (_, _, v) in inexact {
+        vars.extend(v.iter().copied());
+    }
+    for v in vars {
+        let name = match domain::var_fact(policy, v) {
+            Some(f) => format!("fact `{}`", policy.facts[f].name),
+            None => "the evaluation time (`now`, `today`)".to_string(),
+        };
+        let why = dom
+            .why
+            .get(v)
+            .copied()
+            .flatten()
+            .unwrap_or("its values were approximated");
+        d = d.note(format!("{name}: {why}"));
+    }
+    if !unconfirmed.is_empty() {
+        d = d.note(
+            "a case the analysis built was not confirmed by the evaluator (please report this)",
+        );
+    }
+    Some(d.help("compare dates, times and numbers with constants or with each other up to a fixed offset (`now > assigned_at + 24 hours`), which the analysis decides exactly; otherwise cover these cases with examples. `pol check --strict` treats this warning as an error"))
 }
 
 /// The outputs that must always be decided: declared in the policy or named in the options.
@@ -263,6 +348,18 @@ fn must_decide(policy: &Policy, opts: &Options) -> Vec<(MustDecide, Span)> {
         }
     }
     out
+}
+
+/// `pol check --strict`: a check the analysis could not finish (W0011) or
+/// prove (A0011) is an error, so CI stops where a proof is missing.
+pub fn strict(diagnostics: &mut [Diagnostic]) {
+    for d in diagnostics {
+        if matches!(d.code, codes::NOT_CHECKED | codes::NOT_PROVED) {
+            d.severity = crate::diagnostic::Severity::Error;
+            d.notes
+                .push("an error because of `pol check --strict`".into());
+        }
+    }
 }
 
 /// A policy file checked and analysed.

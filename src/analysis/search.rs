@@ -13,6 +13,7 @@
 //! covered, so when those candidate lists are exact (see [`super::domain`]) and
 //! no witness turns up, none exists.
 
+use super::atoms::Abstraction;
 use super::domain::Domains;
 use crate::check::ids::{FactId, IdVec, RuleId};
 use crate::check::ir::*;
@@ -128,6 +129,13 @@ pub struct Node<'p> {
 
 impl<'p> Node<'p> {
     pub fn new(policy: &'p Policy, point: &'p Point) -> Node<'p> {
+        Node::with_lets(policy, point, None)
+    }
+
+    /// A node that evaluates only the derived facts marked in `needed` (all when
+    /// `None`): a question reads a few of a large policy's derived facts, and
+    /// a node is built at every step of every search.
+    pub fn with_lets(policy: &'p Policy, point: &'p Point, needed: Option<&[bool]>) -> Node<'p> {
         let mut env = Env {
             policy,
             case: &point.slots,
@@ -135,8 +143,12 @@ impl<'p> Node<'p> {
             lets: IdVec::with_capacity(policy.lets.len()),
             warnings: Vec::new(),
         };
-        for l in &policy.lets {
-            let v = env.eval(&l.expr);
+        for (i, l) in policy.lets.iter().enumerate() {
+            let v = if needed.is_none_or(|n| n.get(i).copied().unwrap_or(true)) {
+                env.eval(&l.expr)
+            } else {
+                crate::eval::V::Unknown(Default::default())
+            };
             env.lets.push(v);
         }
         Node {
@@ -277,12 +289,34 @@ pub struct Search<'a> {
     pub max_nodes: usize,
     /// Nodes visited by every search so far.
     pub total_nodes: usize,
+    /// The wall-clock moment past which every search gives up.
+    pub deadline: Option<std::time::Instant>,
+    /// Set once a search gave up at the deadline.
+    pub timed_out: bool,
     nodes: usize,
     branched: BTreeSet<usize>,
+    /// The same, as variables of the policy as written (atoms left out).
+    branched_real: BTreeSet<usize>,
+    /// A case found whose atoms could not be turned into a real case.
+    approx: bool,
+    /// The atoms assigned on the current path.
+    assigned: Vec<usize>,
+    /// The derived facts the current question reads, by position.
+    needed: Vec<bool>,
     /// The all-unassigned point every search starts from; `dfs` leaves it
     /// unassigned again on every return, so it is made once, not once per question
     /// (a question on a policy with many facts would cost that many slots).
     scratch: Point,
+    /// The same for the policy read through atoms.
+    abs_scratch: Option<Point>,
+}
+
+/// What a search runs on: the policy as written, or read through atoms.
+struct Mode<'m> {
+    policy: &'m Policy,
+    cands: &'m [Vec<FactValue>],
+    exact: &'m [bool],
+    abs: Option<&'m Abstraction>,
 }
 
 impl<'a> Search<'a> {
@@ -292,10 +326,27 @@ impl<'a> Search<'a> {
             dom,
             max_nodes,
             total_nodes: 0,
+            deadline: None,
+            timed_out: false,
             nodes: 0,
             branched: BTreeSet::new(),
+            branched_real: BTreeSet::new(),
+            approx: false,
+            assigned: Vec::new(),
+            needed: Vec::new(),
             scratch: Point::empty(policy),
+            abs_scratch: dom.abs.as_ref().map(|a| Point::empty(&a.policy)),
         }
+    }
+
+    /// The variables (real indices) a finished search branched on whose
+    /// candidate values are not exact.
+    pub fn inexact_branched(&self) -> Vec<usize> {
+        self.branched_real
+            .iter()
+            .copied()
+            .filter(|v| !self.dom.exact.get(*v).copied().unwrap_or(false))
+            .collect()
     }
 
     /// The same witness, easier to read: each date-time moved to 10:00 (or
@@ -334,40 +385,112 @@ impl<'a> Search<'a> {
     pub fn find(&mut self, q: &Q, vars: &BTreeSet<usize>) -> Found {
         self.nodes = 0;
         self.branched.clear();
-        let mut point = std::mem::replace(
-            &mut self.scratch,
-            Point {
-                slots: IdVec::new(),
-                at: None,
-            },
-        );
-        let r = self.dfs(q, vars, &mut point);
-        self.scratch = point;
+        self.branched_real.clear();
+        self.approx = false;
+        self.assigned.clear();
+        let dom: &'a Domains = self.dom;
+        let abstract_q = dom
+            .abs
+            .as_deref()
+            .and_then(|abs| abs.question(q).map(|aq| (abs, aq)));
+        let (r, mode_exact) = match abstract_q {
+            Some((abs, aq)) => {
+                let mode = Mode {
+                    policy: &abs.policy,
+                    cands: &abs.cands,
+                    exact: &abs.exact,
+                    abs: Some(abs),
+                };
+                let avars = abs.vars(vars);
+                self.needed = needed_lets(&abs.policy, &aq);
+                let mut point = self
+                    .abs_scratch
+                    .take()
+                    .unwrap_or_else(|| Point::empty(&abs.policy));
+                let r = self.dfs(&mode, &aq, &avars, &mut point);
+                self.abs_scratch = Some(point);
+                for v in &self.branched {
+                    if abs.atom_of(*v).is_none() {
+                        let real = if *v >= abs.policy.facts.len() {
+                            self.policy.facts.len()
+                        } else {
+                            *v
+                        };
+                        self.branched_real.insert(real);
+                    }
+                }
+                let exact = self
+                    .branched
+                    .iter()
+                    .all(|v| mode.exact.get(*v).copied().unwrap_or(false));
+                (r, exact)
+            }
+            None => {
+                let mode = Mode {
+                    policy: self.policy,
+                    cands: &dom.cands,
+                    exact: &dom.exact,
+                    abs: None,
+                };
+                let mut point = std::mem::replace(
+                    &mut self.scratch,
+                    Point {
+                        slots: IdVec::new(),
+                        at: None,
+                    },
+                );
+                self.needed = needed_lets(self.policy, q);
+                let r = self.dfs(&mode, q, vars, &mut point);
+                self.scratch = point;
+                self.branched_real = self.branched.clone();
+                let exact = self
+                    .branched
+                    .iter()
+                    .all(|v| mode.exact.get(*v).copied().unwrap_or(false));
+                (r, exact)
+            }
+        };
         self.total_nodes += self.nodes;
         match r {
             Step::Witness(p) => Found::Witness(p),
             Step::GaveUp => Found::GaveUp,
             Step::Nothing => Found::Nothing {
-                exact: self
-                    .branched
-                    .iter()
-                    .all(|v| self.dom.exact.get(*v).copied().unwrap_or(false)),
+                exact: mode_exact && !self.approx,
             },
         }
     }
 
-    fn dfs(&mut self, q: &Q, vars: &BTreeSet<usize>, point: &mut Point) -> Step {
+    fn dfs(&mut self, mode: &Mode<'a>, q: &Q, vars: &BTreeSet<usize>, point: &mut Point) -> Step {
         if self.nodes >= self.max_nodes {
             return Step::GaveUp;
         }
+        if self.nodes % 1024 == 1023 {
+            if let Some(d) = self.deadline {
+                if std::time::Instant::now() >= d {
+                    self.timed_out = true;
+                    return Step::GaveUp;
+                }
+            }
+        }
         self.nodes += 1;
-        let t = Node::new(self.policy, point).eval(q);
+        let t = Node::with_lets(mode.policy, point, Some(&self.needed)).eval(q);
         let hint = match t {
-            Tri::T => return Step::Witness(point.clone()),
+            Tri::T => {
+                return match mode.abs {
+                    None => Step::Witness(point.clone()),
+                    Some(abs) => match abs.concretize(self.policy, point, &self.assigned) {
+                        Some(real) => Step::Witness(real),
+                        None => {
+                            self.approx = true;
+                            Step::Nothing
+                        }
+                    },
+                }
+            }
             Tri::F => return Step::Nothing,
             Tri::U(h) => h,
         };
-        let has = |v: usize| self.dom.cands.get(v).is_some_and(|c| !c.is_empty());
+        let has = |v: usize| mode.cands.get(v).is_some_and(|c| !c.is_empty());
         let var = hint
             .filter(|v| point.unassigned(*v) && has(*v))
             .or_else(|| {
@@ -379,21 +502,76 @@ impl<'a> Search<'a> {
             return Step::Nothing;
         };
         self.branched.insert(var);
-        let count = self.dom.cands.get(var).map_or(0, Vec::len);
+        let atom = mode.abs.and_then(|a| a.atom_of(var));
+        let checked = mode.abs.filter(|a| atom.is_some() || a.is_abstracted(var));
+        if let Some(k) = atom {
+            self.assigned.push(k);
+        }
+        let count = mode.cands.get(var).map_or(0, Vec::len);
+        let mut out = Step::Nothing;
         for i in 0..count {
-            let c = self.dom.cands.get(var).and_then(|c| c.get(i)).cloned();
+            let c = mode.cands.get(var).and_then(|c| c.get(i)).cloned();
             point.assign(var, c.as_ref());
-            match self.dfs(q, vars, point) {
+            // Atoms that cannot hold together cut the branch.
+            if checked.is_some_and(|a| !a.consistent(point, &self.assigned)) {
+                continue;
+            }
+            match self.dfs(mode, q, vars, point) {
                 Step::Nothing => {}
                 other => {
-                    point.assign(var, None);
-                    return other;
+                    out = other;
+                    break;
                 }
             }
         }
+        if atom.is_some() {
+            self.assigned.pop();
+        }
         point.assign(var, None);
-        Step::Nothing
+        out
     }
+}
+
+/// The derived facts a question reads, directly or through other derived facts.
+fn needed_lets(policy: &Policy, q: &Q) -> Vec<bool> {
+    let mut needed = vec![false; policy.lets.len()];
+    let mut stack: Vec<crate::check::ids::LetId> = Vec::new();
+    let mark = |e: &CExpr, stack: &mut Vec<crate::check::ids::LetId>| {
+        e.visit(&mut |x| {
+            if let CExpr::Slot(Slot::Let(i)) = x {
+                stack.push(*i);
+            }
+        })
+    };
+    let mut rules: Vec<RuleId> = Vec::new();
+    let mut todo = vec![q];
+    while let Some(q) = todo.pop() {
+        match q {
+            Q::Fires(r) => rules.push(*r),
+            Q::Eff(r) => {
+                rules.push(*r);
+                rules.extend(policy.rules[*r].overridden_by.iter().copied());
+            }
+            Q::Window => {}
+            Q::Expr(e) => mark(e, &mut stack),
+            Q::Not(a) => todo.push(a),
+            Q::And(items) => todo.extend(items.iter()),
+        }
+    }
+    for r in rules {
+        if let Some(c) = &policy.rules[r].cond {
+            mark(c, &mut stack);
+        }
+    }
+    while let Some(i) = stack.pop() {
+        if let Some(n) = needed.get_mut(i.index()) {
+            if !*n {
+                *n = true;
+                mark(&policy.lets[i].expr, &mut stack);
+            }
+        }
+    }
+    needed
 }
 
 enum Step {

@@ -330,7 +330,7 @@ pub enum OpenTarget {
 }
 
 /// How a `due … within` duration is counted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Working {
     /// Plain clock time.
     No,

@@ -43,6 +43,13 @@ pub enum Command {
         /// Make every rule or table row that no example exercises an error (A0008)
         #[arg(long)]
         require_coverage: bool,
+        /// Fail when the analysis could not finish or prove a check (W0011 and
+        /// A0011 become errors): what CI should run
+        #[arg(long)]
+        strict: bool,
+        /// Most seconds the analysis spends on one policy (W0011 when reached)
+        #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+        time_limit: u64,
     },
     /// Evaluate a policy on a case record and print the Decision
     Eval {
@@ -151,7 +158,18 @@ pub fn run() -> i32 {
             format,
             today,
             require_coverage,
-        } => check(paths, format, today, require_coverage),
+            strict,
+            time_limit,
+        } => check(
+            paths,
+            format,
+            today,
+            CheckMode {
+                require_coverage,
+                strict,
+                time_limit,
+            },
+        ),
         Command::Eval {
             policy,
             case,
@@ -265,12 +283,14 @@ fn load_for_eval(path: &Path, source: &str, no_cache: bool) -> Result<Compiled, 
     result
 }
 
-fn check(
-    paths: Vec<PathBuf>,
-    format: CheckFormat,
-    today: Option<String>,
+/// How `pol check` analyses.
+struct CheckMode {
     require_coverage: bool,
-) -> i32 {
+    strict: bool,
+    time_limit: u64,
+}
+
+fn check(paths: Vec<PathBuf>, format: CheckFormat, today: Option<String>, mode: CheckMode) -> i32 {
     let today = match today_days(today.as_deref()) {
         Ok(t) => t,
         Err(e) => return usage_error(e),
@@ -283,11 +303,12 @@ fn check(
     let mut sarif_in: Vec<(String, String, Vec<Diagnostic>)> = Vec::new();
     let (mut errors, mut warnings) = (0usize, 0usize);
     let opts = crate::analysis::Options {
-        require_coverage,
+        require_coverage: mode.require_coverage,
+        max_time: Some(std::time::Duration::from_secs(mode.time_limit)),
         ..crate::analysis::Options::default()
     };
     for f in &found {
-        let (name, source, checked) = match f {
+        let (name, source, mut checked) = match f {
             Found::File(f) => {
                 let name = f.display().to_string();
                 let (source, checked) = match files::policy_source(f) {
@@ -305,6 +326,9 @@ fn check(
                 only(files::unreadable(reason, dir)),
             ),
         };
+        if mode.strict {
+            crate::analysis::strict(&mut checked.diagnostics);
+        }
         errors += checked.errors();
         warnings += checked.warnings();
         match format {

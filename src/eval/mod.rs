@@ -15,6 +15,7 @@ mod settle_tests;
 pub mod status;
 mod tries;
 mod value3;
+pub(crate) use value3::V;
 
 pub use crate::time::parse_duration;
 pub use decode::{decode_case, decode_case_into, decode_fact, decode_value, CaseError};
@@ -26,7 +27,7 @@ use crate::check::ids::{FactId, IdVec, LetId, RuleId};
 use crate::check::ir::*;
 use crate::value::Value;
 use outputs::{OutputRef, Outputs, Scratch, Warning};
-use value3::{and, not, or, Deps, V};
+use value3::{and, not, or, Deps};
 
 /// What the case says about one fact.
 #[derive(Debug, Clone, PartialEq)]
