@@ -397,7 +397,7 @@ fn analysis_equals_brute_force_on_generated_policies() {
 ///   is rightly always overridden (A0005), but its counterexample is the empty
 ///   case, where no overriding rule applies: dropped, or printed without showing it.
 #[test]
-#[ignore = "the analysis disagrees with brute force on `is answered`, `let` table columns, a table's `when` and catch-all rows (see the doc)"]
+#[ignore = "the analysis still disagrees with brute force on some policies with `is answered`, `let` table columns, a table's `when` and catch-all rows (about 7 in 100; see the doc)"]
 fn analysis_equals_brute_force_with_every_construct() {
     run(
         0x6A09_E667_F3BC_C909,
@@ -414,14 +414,11 @@ fn analysis_equals_brute_force_with_every_construct() {
     );
 }
 
-/// Date-times compared with `now` and each other at several offsets. Today the
-/// candidates of such facts are inexact and nothing is reported:
+/// Date-times compared with `now` and each other at several offsets:
 /// `rule r24 when now > t + 24 hours then require a` and
 /// `rule r48 when now > t + 48 hours then forbid a` conflict when `t` is 49
-/// hours before `now`, and the analysis reports no finding (only
-/// `Stats::inexact`).
+/// hours before `now` (the analysis reads such comparisons through atoms).
 #[test]
-#[ignore = "comparisons of one pair of times at several offsets are not yet decided exactly by the analysis: conflicts, gaps, dead and redundant rules are missed silently"]
 fn analysis_equals_brute_force_on_time_offsets() {
     run(
         0x2545_F491_4F6C_DD1D,

@@ -721,8 +721,14 @@ impl<'a> Analyser<'a> {
                 if !matches!(self.ask(&q, &vars), Found::Nothing { exact: true }) {
                     continue;
                 }
-                let n2 = rule2.name.clone();
-                let w = self.confirmed(&example, |d| cites(d, &n2));
+                // The counterexample shows both rules applying.
+                let both = Q::And(vec![Q::Eff(r1), Q::Eff(r2)]);
+                let shown = match self.ask(&both, &vars) {
+                    Found::Witness(p) => self.search.prettify(&both, p),
+                    _ => example.clone(),
+                };
+                let (n1, n2) = (rule1.name.clone(), rule2.name.clone());
+                let w = self.confirmed(&shown, |d| cites(d, &n1) && cites(d, &n2));
                 let d = Diagnostic::warning(
                     codes::REDUNDANT,
                     format!(

@@ -125,6 +125,9 @@ pub struct Node<'p> {
     /// rule: a node is built for every step of every search, and most
     /// questions are about a few rules of a large policy.
     fires: HashMap<RuleId, Tri>,
+    /// Every fact the question reads has its value: a condition still unknown
+    /// (over a fact answered `null`) stays so, and its rule does not apply.
+    closed: bool,
 }
 
 impl<'p> Node<'p> {
@@ -156,6 +159,7 @@ impl<'p> Node<'p> {
             env,
             point,
             fires: HashMap::new(),
+            closed: false,
         }
     }
 
@@ -210,6 +214,9 @@ impl<'p> Node<'p> {
             if let Some(c) = &rule.cond {
                 t = and(t, self.expr(c));
             }
+        }
+        if self.closed && matches!(t, Tri::U(_)) {
+            t = Tri::F;
         }
         self.fires.insert(r, t);
         t
@@ -475,18 +482,7 @@ impl<'a> Search<'a> {
         self.nodes += 1;
         let t = Node::with_lets(mode.policy, point, Some(&self.needed)).eval(q);
         let hint = match t {
-            Tri::T => {
-                return match mode.abs {
-                    None => Step::Witness(point.clone()),
-                    Some(abs) => match abs.concretize(self.policy, point, &self.assigned) {
-                        Some(real) => Step::Witness(real),
-                        None => {
-                            self.approx = true;
-                            Step::Nothing
-                        }
-                    },
-                }
-            }
+            Tri::T => return self.witness(mode, point),
             Tri::F => return Step::Nothing,
             Tri::U(h) => h,
         };
@@ -499,7 +495,14 @@ impl<'a> Search<'a> {
                     .find(|v| point.unassigned(*v) && has(*v))
             });
         let Some(var) = var else {
-            return Step::Nothing;
+            // Nothing left to ask: a rule still unknown reads a fact answered
+            // `null`, and never applies on this case.
+            let mut node = Node::with_lets(mode.policy, point, Some(&self.needed));
+            node.closed = true;
+            return match node.eval(q) {
+                Tri::T => self.witness(mode, point),
+                _ => Step::Nothing,
+            };
         };
         self.branched.insert(var);
         let atom = mode.abs.and_then(|a| a.atom_of(var));
@@ -529,6 +532,22 @@ impl<'a> Search<'a> {
         }
         point.assign(var, None);
         out
+    }
+}
+
+impl Search<'_> {
+    /// The case a point that answers the question stands for.
+    fn witness(&mut self, mode: &Mode<'_>, point: &Point) -> Step {
+        match mode.abs {
+            None => Step::Witness(point.clone()),
+            Some(abs) => match abs.concretize(self.policy, point, &self.assigned) {
+                Some(real) => Step::Witness(real),
+                None => {
+                    self.approx = true;
+                    Step::Nothing
+                }
+            },
+        }
     }
 }
 

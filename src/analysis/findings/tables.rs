@@ -156,10 +156,18 @@ impl Analyser<'_> {
                 return;
             };
             if !covered {
-                let w = self.column_case(t, &g.points, &idx);
-                let note = (w.is_none() || !columns_are_facts(t))
-                    .then(|| describe(self.policy, t, &g.points, &idx));
-                self.report_gap(t, note, w);
+                match self.column_case(t, &g.points, &idx) {
+                    Some(w) => {
+                        let note = (!columns_are_facts(t))
+                            .then(|| describe(self.policy, t, &g.points, &idx));
+                        self.report_gap(t, note, Some(w));
+                    }
+                    // A combination of column values is not a case when the
+                    // table has a `when` or its columns are derived facts
+                    // (`big` and `n` where `let big = n > 2`): the search
+                    // says whether a real case has no row.
+                    None => self.gap_by_search(t),
+                }
                 return;
             }
             let mut c = 0;
@@ -195,6 +203,11 @@ impl Analyser<'_> {
                 }
             }
         }
+        self.gap_by_search(t);
+    }
+
+    /// One question for a case that no row of the table covers.
+    fn gap_by_search(&mut self, t: &TableDef) {
         self.about(t.span, format!("whether table `{}` is complete", t.name));
         let policy = self.policy;
         let mut items = Vec::new();
