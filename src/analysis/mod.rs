@@ -16,6 +16,7 @@
 //! search had to look at, and the search finished within its work limit.
 
 pub mod coverage;
+pub mod diff;
 pub(crate) mod domain;
 mod findings;
 pub mod sarif;
