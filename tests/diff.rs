@@ -236,12 +236,28 @@ fn replace_word(text: &str, from: &str, to: &str) -> String {
     out
 }
 
-/// Every rule renamed.
+/// Every rule renamed, wherever its name is written; a rule that shares its
+/// name with another declaration (a fact, an output) keeps it.
 fn rename(text: &str) -> String {
     let names: Vec<String> = items(text).iter().filter_map(|i| rule_name(i)).collect();
+    let declared_otherwise = |n: &str| {
+        text.lines().any(|l| {
+            let mut words = l.split_whitespace().map(|w| w.trim_end_matches(':'));
+            let (first, second) = (words.next(), words.next());
+            first == Some(n)
+                || second == Some(n)
+                    && first.is_some_and(|k| {
+                        [
+                            "let", "action", "question", "script", "outcome", "field", "deadline",
+                            "table", "enum",
+                        ]
+                        .contains(&k)
+                    })
+        })
+    };
     let mut out = text.to_string();
-    for n in names {
-        out = replace_word(&out, &n, &format!("{n}_renamed"));
+    for n in names.iter().filter(|n| !declared_otherwise(n)) {
+        out = replace_word(&out, n, &format!("{n}_renamed"));
     }
     out
 }
