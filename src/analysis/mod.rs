@@ -17,6 +17,7 @@
 
 mod atoms;
 pub mod coverage;
+pub mod diff;
 pub(crate) mod domain;
 mod findings;
 pub mod sarif;

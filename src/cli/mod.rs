@@ -2,6 +2,7 @@
 
 mod ask;
 pub mod batch;
+mod diff;
 pub mod files;
 mod human;
 mod output;
@@ -110,6 +111,9 @@ pub enum Command {
     },
     /// Serve every policy of a folder over HTTP (see docs/serve.md)
     Serve(serve::ServeArgs),
+    /// Show what changes in behaviour between two versions of a policy: every output
+    /// that answers differently on some case, with that case
+    Diff(diff::DiffArgs),
     /// Print a JSON Schema: of a policy's case record, of the Decision, or of the diagnostics
     #[command(group(
         clap::ArgGroup::new("what")
@@ -198,6 +202,7 @@ pub fn run() -> i32 {
             None => usage_error("give a policy file, --decision or --diagnostics".into()),
         },
         Command::Serve(args) => serve::command(args),
+        Command::Diff(args) => diff::command(args),
         Command::Ask { policy, at, case, save_case, save_decision, save_example, example_name } => {
             ask_command(&policy, at.as_deref(), case.as_deref(), save_case, save_decision, save_example, example_name)
         }
