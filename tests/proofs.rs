@@ -174,6 +174,28 @@ fn validity_dates_and_offsets_are_decided_together() {
     assert_conflict_reproduces(&f, &c);
 }
 
+#[test]
+fn a_difference_written_with_the_subtracted_fact_first_keeps_its_offset() {
+    // `0 - x + y > 2` is `y - x > 2`: it never meets `y - x == 1`.
+    let src = format!(
+        "{HEAD}case {{\n  x: int \"x\" ask \"x?\"\n  y: int \"y\" ask \"y?\"\n}}\naction a \"A\"\n{}{}",
+        rule("wide", "0 - x + y > 2", "require a"),
+        rule("close", "y - x == 1", "forbid a"),
+    );
+    let (f, stats, _) = findings(&src);
+    assert_eq!(codes_of(&f), Vec::<&str>::new());
+    assert_eq!((stats.inexact, stats.unconfirmed), (0, 0), "{stats:?}");
+    // And where they do meet, the conflict is found.
+    let src = src.replace("y - x == 1", "y - x == 3");
+    let (f, _, c) = findings(&src);
+    assert!(
+        codes_of(&f).contains(&codes::CONFLICT),
+        "{:?}",
+        codes_of(&f)
+    );
+    assert_conflict_reproduces(&f, &c);
+}
+
 // ---------------------------------------------------------------- never silent
 
 /// A check the analysis can only sample: lengths of texts.

@@ -31,6 +31,13 @@ use crate::value::Value;
 use std::collections::HashMap;
 
 const DAY: i64 = crate::time::SECONDS_PER_DAY;
+/// Most levels of an expression read for atoms; deeper parts keep candidate
+/// values (SOP conditions are a few levels deep; this bounds the stack).
+const MAX_DEPTH: usize = 64;
+/// Most items of an `in [...]` list read as atoms: each item is two atoms
+/// joined by `or`, and a long list would make a chain as deep as it is long
+/// (its fact keeps candidate values, exact for a list of constants).
+const MAX_IN_ITEMS: usize = 32;
 /// How far back a working-time start is looked for.
 const MAX_WORKING_BACK: i64 = 400 * DAY;
 
@@ -119,6 +126,8 @@ struct Rewriter<'p> {
     frozen: Option<Frozen<'p>>,
     /// Set when a frozen rewrite met an atom the policy does not have.
     missed: bool,
+    /// Levels of the expression being read.
+    depth: usize,
 }
 
 fn unit_of(ty: &Type) -> Option<Unit> {
@@ -180,7 +189,19 @@ impl Rewriter<'_> {
         self.eligible.get(v).copied().unwrap_or(false)
     }
 
+    /// The linear term of a value, if it is one. Deep expressions are not
+    /// read (their facts keep candidate values): the depth bounds the stack.
     fn term(&mut self, e: &CExpr) -> Option<Lin> {
+        if self.depth >= MAX_DEPTH {
+            return None;
+        }
+        self.depth += 1;
+        let t = self.term_at(e);
+        self.depth -= 1;
+        t
+    }
+
+    fn term_at(&mut self, e: &CExpr) -> Option<Lin> {
         let n = self.n;
         match e {
             CExpr::Const(v) => {
@@ -389,11 +410,9 @@ impl Rewriter<'_> {
                 })
             }
             [(x, false, sx), (y, false, sy)] if *sx == -*sy => {
-                let (p, q, r) = if *sx > 0 {
-                    (*x, *y, -l.k)
-                } else {
-                    (*y, *x, l.k)
-                };
+                // sx·x + sy·y + k op 0  →  (the +1 side) - (the -1 side) op -k
+                let (p, q) = if *sx > 0 { (*x, *y) } else { (*y, *x) };
+                let r = -l.k;
                 Some(self.relation(p, q, op, r))
             }
             _ => None,
@@ -409,6 +428,16 @@ impl Rewriter<'_> {
     /// The condition with every difference constraint over eligible
     /// variables replaced by atoms.
     fn rewrite(&mut self, e: &CExpr) -> CExpr {
+        if self.depth >= MAX_DEPTH {
+            return e.clone();
+        }
+        self.depth += 1;
+        let out = self.rewrite_at(e);
+        self.depth -= 1;
+        out
+    }
+
+    fn rewrite_at(&mut self, e: &CExpr) -> CExpr {
         match e {
             CExpr::Not(a) => CExpr::Not(Box::new(self.rewrite(a))),
             CExpr::And(a, b) => CExpr::And(Box::new(self.rewrite(a)), Box::new(self.rewrite(b))),
@@ -435,7 +464,10 @@ impl Rewriter<'_> {
                 value,
                 items,
                 negated,
-            } if !items.is_empty() && items.iter().all(|i| matches!(i, CExpr::Const(_))) => {
+            } if !items.is_empty()
+                && items.len() <= MAX_IN_ITEMS
+                && items.iter().all(|i| matches!(i, CExpr::Const(_))) =>
+            {
                 let mut any: Option<CExpr> = None;
                 for it in items {
                     let Some(eq) = self.compare(CmpOp::Eq, value, it) else {
@@ -558,6 +590,7 @@ pub fn build(policy: &Policy, dom: &Domains) -> Option<Abstraction> {
             let_terms: IdVec::from_elem(None, policy.lets.len()),
             frozen: None,
             missed: false,
+            depth: 0,
         };
         let lets: IdVec<LetId, CExpr> = policy
             .lets
@@ -885,6 +918,7 @@ impl Abstraction {
             let_terms: IdVec::from_elem(None, policy.lets.len()),
             frozen: Some((&self.index, &self.work_index)),
             missed: false,
+            depth: 0,
         };
         let out = rw.rewrite(e);
         if rw.missed {
