@@ -330,3 +330,56 @@ fn the_shipped_policies_are_proved_completely() {
         );
     }
 }
+
+// ---------------------------------------------------------------- mended by the differential test
+
+#[test]
+fn working_time_and_clock_time_from_one_fact_are_decided_together() {
+    // "2x24 jam kerja" beside "1x24 jam": a case where both apply is built
+    // back through the calendar (a start whose working-time end is the moment).
+    let src = format!(
+        "{HEAD}calendar {{\n  zone \"Asia/Jakarta\"\n  open monday .. friday 08:00 .. 17:00\n}}\ncase {{\n  t: datetime \"t\" ask \"t?\"\n}}\naction a \"A\"\n{}{}",
+        rule("chase", "now >= t + 2 working days", "require a"),
+        rule("day", "now > t + 24 hours", "forbid a"),
+    );
+    let (f, stats, c) = findings(&src);
+    assert_eq!((stats.inexact, stats.unconfirmed), (0, 0), "{stats:?}");
+    assert_conflict_reproduces(&f, &c);
+}
+
+#[test]
+fn a_rule_over_a_null_answer_is_not_redundant() {
+    // For {"n": null} only `r0` applies: `r1` stays unknown for good.
+    let src = format!(
+        "{HEAD}case {{\n  n: int \"n\" ask \"n?\"\n}}\naction a \"A\"\n{}{}",
+        rule("r0", "n is unanswered", "require a"),
+        rule("r1", "n > 2 or n <= 2", "require a"),
+    );
+    let (f, _, _) = findings(&src);
+    assert!(
+        !f.iter().any(|f| f.diagnostic.code == codes::REDUNDANT
+            && f.diagnostic.message.starts_with("rule `r0`")),
+        "{:?}",
+        f.iter().map(|f| &f.diagnostic.message).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_complete_table_with_a_when_has_no_gap_outside_it() {
+    let src = format!(
+        "{HEAD}case {{\n  x: bool \"x\" ask \"x?\"\n}}\naction a \"A\"\ntable t\n  quote \"q\"\n  hit unique complete\n  when x\n  | x => a |\n  | true => allowed |\n"
+    );
+    let (f, _, _) = findings(&src);
+    assert!(
+        !codes_of(&f).contains(&codes::TABLE_INCOMPLETE),
+        "{:?}",
+        codes_of(&f)
+    );
+    // Without the `when`, the case x = false has no row.
+    let (f, _, _) = findings(&src.replace("  when x\n", ""));
+    assert!(
+        codes_of(&f).contains(&codes::TABLE_INCOMPLETE),
+        "{:?}",
+        codes_of(&f)
+    );
+}

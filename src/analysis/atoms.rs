@@ -943,6 +943,22 @@ impl Abstraction {
         v < self.n && self.abstracted.get(v).copied().unwrap_or(false)
     }
 
+    /// Whether an atom reads a fact answered `null` in `p`: it can never have a
+    /// value there, and is not a variable to branch on.
+    pub fn blocked(&self, p: &Point, k: usize) -> bool {
+        let Some(a) = self.atoms.get(k) else {
+            return false;
+        };
+        [a.x, a.y].iter().any(|t| {
+            let v = match t {
+                TVar::Var(v) => *v,
+                TVar::Work(j) => self.works.get(*j).map_or(usize::MAX, |w| w.s),
+                TVar::Zero => return false,
+            };
+            matches!(p.slots.as_slice().get(v), Some(FactValue::Null))
+        })
+    }
+
     /// The constraints of the assigned atoms `assigned`, or `None` when an
     /// atom is assigned over a fact answered `null`.
     fn constraints(&self, p: &Point, assigned: &[usize]) -> Option<Vec<(TVar, TVar, i128)>> {

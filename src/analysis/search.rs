@@ -486,7 +486,12 @@ impl<'a> Search<'a> {
             Tri::F => return Step::Nothing,
             Tri::U(h) => h,
         };
-        let has = |v: usize| mode.cands.get(v).is_some_and(|c| !c.is_empty());
+        let has = |v: usize| {
+            mode.cands.get(v).is_some_and(|c| !c.is_empty())
+                && !mode
+                    .abs
+                    .is_some_and(|a| a.atom_of(v).is_some_and(|k| a.blocked(point, k)))
+        };
         let var = hint
             .filter(|v| point.unassigned(*v) && has(*v))
             .or_else(|| {
